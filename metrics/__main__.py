@@ -1,0 +1,108 @@
+"""Command line: ``python -m metrics init|export|batches`` (contracts in DESIGN.md).
+
+Exit codes: 0 success, 2 bad input (one line per problem), 1 any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from metrics.bundled import ensure_bundled_data
+from metrics.export import FORMATS, export_figures, to_bytes
+from metrics.metadata import METRICS
+from metrics.pipelines import FREQUENCIES
+from metrics.store import database_url, get_engine, list_batches, read_figures
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m metrics", description="Figures of territorial control.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create the store and load the bundled data (once)")
+    export = sub.add_parser("export", help="export current figures as tidy rows")
+    export.add_argument("--metric", choices=METRICS)
+    export.add_argument("--source")
+    export.add_argument("--definition")
+    export.add_argument("--region", help='ISO 3166-2 code (e.g. UA-14); "" for the whole territory; default all')
+    export.add_argument("--freq", choices=list(FREQUENCIES))
+    export.add_argument("--from", dest="start", metavar="DATE")
+    export.add_argument("--to", dest="end", metavar="DATE")
+    export.add_argument("--format", choices=FORMATS, default="csv")
+    export.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: standard output)")
+    sub.add_parser("batches", help="list the batches, newest first (id first)")
+    return parser
+
+
+def _date(text: str | None, option: str) -> pd.Timestamp | None:
+    if text is None:
+        return None
+    try:
+        return pd.Timestamp(text).normalize()
+    except ValueError:
+        raise SystemExit(f"{option}: {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _export(args: argparse.Namespace) -> int:
+    start, end = _date(args.start, "--from"), _date(args.end, "--to")
+    engine = get_engine()
+    ensure_bundled_data(engine, report=lambda line: print(line, file=sys.stderr))
+    figures = read_figures(
+        engine,
+        sources=[args.source] if args.source else None,
+        definitions=[args.definition] if args.definition else None,
+    )
+    rows = export_figures(
+        figures,
+        metrics=[args.metric] if args.metric else None,
+        region=args.region,
+        freq=args.freq,
+        start=start,
+        end=end,
+    )
+    data = to_bytes(rows, args.format)
+    if args.out is None:
+        if args.format == "xlsx":
+            print("--format xlsx needs --out FILE.xlsx", file=sys.stderr)
+            return 2
+        sys.stdout.write(data.decode())
+    else:
+        args.out.write_bytes(data)
+    print(f"{len(rows)} rows exported from {_safe_url()}", file=sys.stderr)
+    return 0
+
+
+def _safe_url() -> str:
+    """The store URL without a password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url()).render_as_string(hide_password=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "init":
+            loaded = ensure_bundled_data(get_engine())
+            print(f"store {_safe_url()}: " + (f"loaded {', '.join(loaded)}" if loaded else "bundled data already loaded"))
+            return 0
+        if args.command == "export":
+            return _export(args)
+        batches = list_batches(get_engine())
+        for batch in batches.itertuples():
+            print(f"{batch.id}\t{batch.created_at:%Y-%m-%d %H:%M}\t{batch.status}\t{batch.rows}\t{batch.filename}\t{batch.who}")
+        return 0
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            return 2
+        raise
+    except Exception as exc:  # noqa: BLE001 - the CLI reports any failure in one line, exit 1
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

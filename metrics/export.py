@@ -1,0 +1,94 @@
+"""Exports of figures: the query behind ``python -m metrics export`` and the file formats."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+
+import pandas as pd
+
+from metrics.metadata import FIGURE_COLUMNS, metric_kind
+from metrics.pipelines import flows_by_period, net_change, period_end_stocks
+
+__all__ = ["FORMATS", "export_figures", "neutralise_formulas", "to_bytes"]
+
+FORMATS = ("csv", "json", "xlsx")
+_TEXT_COLUMNS = ["territory", "region", "actor", "metric", "source", "definition", "source_url", "published", "notes"]
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _by_frequency(figures: pd.DataFrame, metric: str, freq: str) -> pd.DataFrame:
+    if metric == "net_change_km2":
+        return net_change(figures, freq)
+    if metric_kind(metric) == "stock":
+        return period_end_stocks(figures[figures["metric"] == metric], freq)
+    return flows_by_period(figures[figures["metric"] == metric], freq)
+
+
+def export_figures(
+    figures: pd.DataFrame,
+    *,
+    metrics: Sequence[str] | None = None,
+    region: str | None = None,
+    freq: str | None = None,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Tidy rows (figure columns) of the current ``figures``, oldest first.
+
+    Without ``freq``, the figures themselves. With ``freq``, per period: stocks at the period end,
+    flows summed per period, and ``net_change_km2`` from reported flows or, where a source reports
+    none, from the change of its period-end area stocks. ``region`` ("" = whole territory) and the
+    date range (on ``date``, inclusive) are applied after the periods are formed, so a period's
+    change uses the stock before the range.
+    """
+    wanted = list(metrics) if metrics else sorted(figures["metric"].unique())
+    if region is not None:
+        figures = figures[figures["region"] == region]
+    if freq is None:
+        rows = figures[figures["metric"].isin(wanted)]
+    else:
+        parts = [_by_frequency(figures, m, freq) for m in wanted]
+        rows = pd.concat([p for p in parts if not p.empty] or [figures.iloc[:0]], ignore_index=True)
+        incomplete = ~rows["complete"].astype(bool)
+        rows.loc[incomplete, "notes"] = (
+            "period incomplete: last observation " + rows.loc[incomplete, "observed_date"].dt.strftime("%Y-%m-%d")
+        )
+    if start is not None:
+        rows = rows[rows["date"] >= start]
+    if end is not None:
+        rows = rows[rows["date"] <= end]
+    rows = rows.assign(_whole=rows["region"] != "")
+    rows = rows.sort_values(["date", "period_start", "_whole", "region", "metric", "source", "definition"])
+    return rows[FIGURE_COLUMNS].reset_index(drop=True)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula (=, +, -, @) with an apostrophe."""
+    out = frame.copy()
+    for column in out.columns.intersection(_TEXT_COLUMNS):
+        text = out[column].astype(str)
+        out[column] = text.where(~text.str.startswith(_FORMULA_START), "'" + text)
+    return out
+
+
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(
+        date=frame["date"].dt.strftime("%Y-%m-%d"), period_start=frame["period_start"].dt.strftime("%Y-%m-%d")
+    )
+
+
+def to_bytes(rows: pd.DataFrame, fmt: str) -> bytes:
+    """Rows from ``export_figures`` as a file: ``csv`` (UTF-8), ``json`` (records) or ``xlsx``."""
+    frame = _dated(rows)
+    if fmt == "csv":
+        return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n").encode()
+    if fmt == "json":
+        records = json.loads(frame.to_json(orient="records"))
+        return (json.dumps(records, ensure_ascii=False, indent=1) + "\n").encode()
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        neutralise_formulas(frame).to_excel(buffer, index=False, sheet_name="figures")
+        return buffer.getvalue()
+    raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")

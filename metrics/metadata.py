@@ -1,0 +1,59 @@
+"""Metadata of metrics, territories, sources and definitions, read from ``metadata.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "FIGURE_COLUMNS",
+    "KEY_COLUMNS",
+    "METRICS",
+    "definition_text",
+    "metadata",
+    "metric_kind",
+    "official_area_km2",
+    "source_info",
+]
+
+_METADATA_FILE = Path(__file__).resolve().parent / "metadata.toml"
+
+#: A figure's key (DESIGN.md): a later batch with the same key supersedes the earlier figure.
+KEY_COLUMNS = ["date", "period_start", "territory", "region", "actor", "metric", "source", "definition"]
+#: Columns of a figure, in the order of exports.
+FIGURE_COLUMNS = [
+    "date", "period_start", "territory", "region", "actor", "metric", "value", "source", "definition",
+    "source_url", "published", "notes", "batch_id", "derived",
+]  # fmt: skip
+
+
+@cache
+def metadata() -> dict[str, Any]:
+    """The parsed metadata file (do not mutate)."""
+    with _METADATA_FILE.open("rb") as f:
+        return tomllib.load(f)
+
+
+METRICS: tuple[str, ...] = tuple(metadata()["metrics"])
+
+
+def metric_kind(metric: str) -> str:
+    """``"stock"`` or ``"flow"``."""
+    return metadata()["metrics"][metric]["kind"]
+
+
+def official_area_km2(territory: str = "UKR") -> float:
+    """The official area of a territory in km2: the default denominator of shares."""
+    return float(metadata()["territories"][territory]["official_area_km2"])
+
+
+def source_info(source: str) -> dict[str, str]:
+    """Publisher, url, licence and method of a source; empty values for a source not described."""
+    return metadata()["sources"].get(source, {"publisher": source, "url": "", "licence": "", "method": ""})
+
+
+def definition_text(definition: str) -> str:
+    """What a definition counts, in a sentence; the definition's own name where not described."""
+    return metadata()["definitions"].get(definition, {}).get("text", definition)
