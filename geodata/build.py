@@ -16,7 +16,13 @@ import time
 from pathlib import Path
 
 from geodata import deepstate
-from geodata.boundaries import OUTLINE_FILE, REGIONS_FILE, load_regions, outline_from_regions, regions_from_natural_earth
+from geodata.boundaries import (
+    OUTLINE_FILE,
+    REGIONS_FILE,
+    load_regions,
+    outline_from_regions,
+    regions_from_natural_earth,
+)
 from geodata.snapshots import figures_from_snapshots
 from metrics.metadata import official_area_km2
 

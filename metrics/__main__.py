@@ -86,13 +86,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "init":
             loaded = ensure_bundled_data(get_engine())
-            print(f"store {_safe_url()}: " + (f"loaded {', '.join(loaded)}" if loaded else "bundled data already loaded"))
+            done = f"loaded {', '.join(loaded)}" if loaded else "bundled data already loaded"
+            print(f"store {_safe_url()}: {done}")
             return 0
         if args.command == "export":
             return _export(args)
         batches = list_batches(get_engine())
         for batch in batches.itertuples():
-            print(f"{batch.id}\t{batch.created_at:%Y-%m-%d %H:%M}\t{batch.status}\t{batch.rows}\t{batch.filename}\t{batch.who}")
+            created = f"{batch.created_at:%Y-%m-%d %H:%M}"
+            print(f"{batch.id}\t{created}\t{batch.status}\t{batch.rows}\t{batch.filename}\t{batch.who}")
         return 0
     except SystemExit as exc:
         if isinstance(exc.code, str):

@@ -60,7 +60,7 @@ def ensure_bundled_data(engine: Engine, report: Callable[[str], None] = print) -
                     filename=f"bundled:{path.name}",
                     sha256=sha256,
                     who="bundled data",
-                    progress=lambda done, total: report(f"  {path.name}: {done:,}/{total:,} figures stored"),
+                    progress=lambda done, total, name=path.name: report(f"  {name}: {done:,}/{total:,} figures stored"),
                 )
         except IntegrityError:
             report(f"  {path.name}: already loaded by another process")

@@ -52,9 +52,9 @@ def export_figures(
         parts = [_by_frequency(figures, m, freq) for m in wanted]
         rows = pd.concat([p for p in parts if not p.empty] or [figures.iloc[:0]], ignore_index=True)
         incomplete = ~rows["complete"].astype(bool)
-        rows.loc[incomplete, "notes"] = (
-            "period incomplete: last observation " + rows.loc[incomplete, "observed_date"].dt.strftime("%Y-%m-%d")
-        )
+        rows.loc[incomplete, "notes"] = "period incomplete: last observation " + rows.loc[
+            incomplete, "observed_date"
+        ].dt.strftime("%Y-%m-%d")
     if start is not None:
         rows = rows[rows["date"] >= start]
     if end is not None:

@@ -12,6 +12,7 @@ __all__ = [
     "KEY_COLUMNS",
     "METRICS",
     "definition_text",
+    "denominator_note",
     "metadata",
     "metric_kind",
     "official_area_km2",
@@ -57,3 +58,14 @@ def source_info(source: str) -> dict[str, str]:
 def definition_text(definition: str) -> str:
     """What a definition counts, in a sentence; the definition's own name where not described."""
     return metadata()["definitions"].get(definition, {}).get("text", definition)
+
+
+def denominator_note(territory: str = "UKR") -> str:
+    """The denominators of shares, in a sentence for screens and exports."""
+    info = metadata()["territories"][territory]
+    return (
+        f"Shares of {info['name']} divide by the {info['official_area_note']}: "
+        f"{info['official_area_km2']:,.0f} km²; the shipped map's outline measures "
+        f"{info['mapped_area_km2']:,.0f} km² ({info['mapped_area_note']}). Oblast shares divide by the "
+        "oblast's area in the shipped Natural Earth 10m boundaries."
+    )

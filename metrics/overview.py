@@ -1,0 +1,134 @@
+"""What the Overview shows, computed from current figures: KPIs per source, the monthly net change,
+the share over time, the per-region values of the latest date, and the sources described."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from metrics.metadata import definition_text, source_info
+from metrics.pipelines import change_over_days, latest_values, net_change
+
+__all__ = ["Kpi", "OverviewData", "SourceKpis", "overview_data", "region_values", "select_figures"]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One number with its unit, the period or date it refers to, and how it was obtained."""
+
+    label: str
+    value: float | None  # None: the source publishes no such figure
+    unit: str  # "km2" or "percent"
+    as_of: str  # the date or period, as text for display
+    note: str  # reported / computed, and from what
+
+    @property
+    def text(self) -> str:
+        """The value for display: ``116,995 km²``, ``19.38 %``, ``+43 km²`` for a change, ``—`` if none."""
+        if self.value is None:
+            return "—"
+        if self.unit == "percent":
+            return f"{self.value:.2f} %"
+        sign = "+" if self.label.startswith("Net change") else ""
+        return f"{self.value:{sign},.0f} km²"
+
+
+@dataclass(frozen=True)
+class SourceKpis:
+    source: str
+    definition: str
+    definition_text: str
+    area: Kpi
+    share: Kpi
+    last_month: Kpi
+    last_30_days: Kpi
+
+
+@dataclass(frozen=True)
+class OverviewData:
+    kpis: list[SourceKpis]
+    monthly: pd.DataFrame  # whole-territory net_change_km2 per complete month
+    shares: pd.DataFrame  # whole-territory share_controlled_pct observations
+    sources: list[dict[str, str]]  # source, definition, publisher, url, licence, method, definition_text
+
+
+def _missing(label: str, unit: str) -> Kpi:
+    return Kpi(label, None, unit, "", "not published by this source")
+
+
+def _stock_kpi(latest: pd.DataFrame, metric: str, label: str, unit: str) -> Kpi:
+    rows = latest[latest["metric"] == metric]
+    if rows.empty:
+        return _missing(label, unit)
+    row = rows.iloc[0]
+    return Kpi(label, float(row["value"]), unit, f"as of {row['date']:%Y-%m-%d}", _origin(row))
+
+
+def _origin(row: pd.Series) -> str:
+    return "computed by this project" if row["derived"] else "as reported"
+
+
+def _source_kpis(figures: pd.DataFrame, monthly: pd.DataFrame) -> SourceKpis:
+    first = figures.iloc[0]
+    latest = latest_values(figures)
+    months = monthly[monthly["complete"]]
+    if months.empty:
+        last_month = _missing("Net change, last full month", "km2")
+    else:
+        row = months.iloc[-1]
+        last_month = Kpi(
+            "Net change, last full month", float(row["value"]), "km2", f"{row['date']:%B %Y}",
+            "as reported" if not row["derived"] else "change of month-end stocks",
+        )  # fmt: skip
+    recent = change_over_days(figures[figures["metric"] == "area_controlled_km2"], 30)
+    if recent.empty:
+        last_30 = _missing("Net change, last 30 days", "km2")
+    else:
+        row = recent.iloc[0]
+        last_30 = Kpi(
+            "Net change, last 30 days", float(row["value"]), "km2",
+            f"{row['observed_date']:%Y-%m-%d} to {row['date']:%Y-%m-%d}", "change of stocks",
+        )  # fmt: skip
+    return SourceKpis(
+        source=first["source"],
+        definition=first["definition"],
+        definition_text=definition_text(first["definition"]),
+        area=_stock_kpi(latest, "area_controlled_km2", "Area controlled", "km2"),
+        share=_stock_kpi(latest, "share_controlled_pct", "Share of Ukraine", "percent"),
+        last_month=last_month,
+        last_30_days=last_30,
+    )
+
+
+def select_figures(figures: pd.DataFrame, sources: Sequence[str], definitions: Sequence[str]) -> pd.DataFrame:
+    """The figures of the chosen sources and definitions (the sidebar's selection)."""
+    return figures[figures["source"].isin(sources) & figures["definition"].isin(definitions)]
+
+
+def overview_data(figures: pd.DataFrame, territory: str = "UKR") -> OverviewData:
+    """KPIs and series of the whole territory, one group per (source, definition)."""
+    whole = figures[(figures["region"] == "") & (figures["territory"] == territory)]
+    monthly = net_change(whole, "M")
+    monthly = monthly[monthly["complete"]] if not monthly.empty else monthly
+    kpis, sources = [], []
+    for (source, definition), rows in whole.groupby(["source", "definition"], sort=True):
+        series_monthly = monthly[(monthly["source"] == source) & (monthly["definition"] == definition)]
+        kpis.append(_source_kpis(rows, series_monthly))
+        sources.append(
+            {"source": source, "definition": definition, "definition_text": definition_text(definition),
+             **source_info(source)}
+        )  # fmt: skip
+    shares = whole[whole["metric"] == "share_controlled_pct"]
+    return OverviewData(kpis=kpis, monthly=monthly, shares=shares, sources=sources)
+
+
+def region_values(figures: pd.DataFrame, source: str, definition: str) -> pd.DataFrame:
+    """Per region, the latest area and share of one source: ``region``, ``date``,
+    ``area_controlled_km2``, ``share_controlled_pct`` (one row per region)."""
+    rows = figures[(figures["region"] != "") & (figures["source"] == source) & (figures["definition"] == definition)]
+    latest = latest_values(rows)
+    wide = latest.pivot_table(index="region", columns="metric", values="value", aggfunc="last")
+    dates = latest.groupby("region")["date"].max()
+    return wide.assign(date=dates).reset_index()

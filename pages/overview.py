@@ -1,0 +1,60 @@
+"""Overview: where things stand, per source, with the source, definition and date on every number."""
+
+import streamlit as st
+
+from metrics.metadata import denominator_note
+from pages import cached
+
+# 0/ selection (from the shared sidebar in app.py)
+rev = cached.store_revision()
+sources, definitions = st.session_state.get("selection", ((), ()))
+
+st.title("Territory of Ukraine held by Russian forces")
+st.caption(
+    "Each source counts something different; their figures are shown side by side with their "
+    "definitions, never merged. Every number names its source and date."
+)
+if not sources or not definitions:
+    st.info("Choose at least one source and one definition in the sidebar.")
+    st.stop()
+
+# 1/ data
+data = cached.overview(rev, sources, definitions)
+
+# 2/ KPI cards, one row per source and definition
+for group in data.kpis:
+    with st.container(border=True, key=f"overview_kpis_{group.source}_{group.definition}"):
+        st.subheader(f"{group.source} · {group.definition}")
+        st.caption(group.definition_text)
+        cards = (group.area, group.share, group.last_month, group.last_30_days)
+        for column, kpi in zip(st.columns(4), cards, strict=True):
+            column.metric(kpi.label, kpi.text, help=f"{group.source} ({group.definition}): {kpi.note}")
+            column.caption(f"{kpi.as_of} · {kpi.note}" if kpi.as_of else kpi.note)
+
+# 3/ monthly net change with the share over time
+st.plotly_chart(cached.overview_chart(rev, sources, definitions), key="overview_chart", theme=None)
+
+# 4/ map of the oblasts on the latest date
+with_regions = cached.sources_with_regions(rev, sources, definitions)
+if with_regions:
+    chosen = st.selectbox(
+        "Oblast figures from",
+        with_regions,
+        format_func=lambda pair: pair.replace("|", " · "),
+        key="overview_map_source",
+    )
+    source, definition = chosen.split("|", 1)
+    st.plotly_chart(cached.region_map(rev, source, definition), key="overview_map", theme=None)
+else:
+    st.info("None of the chosen sources has per-oblast figures, so there is no map.")
+
+# 5/ sources and definitions
+st.header("Sources and definitions")
+for item in data.sources:
+    st.markdown(
+        f"**{item['source']}** · *{item['definition']}*: {item['definition_text']}  \n"
+        f"Publisher: {item['publisher']} ({item['url']}).  \n"
+        f"Method: {item['method']}  \n"
+        f"Licence: {item['licence']}"
+    )
+st.caption(denominator_note())
