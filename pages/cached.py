@@ -10,20 +10,26 @@ import logging
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from sqlalchemy import Engine
 
 from geodata.maps import region_share_map
 from metrics.bundled import ensure_bundled_data
 from metrics.charts import monthly_net_change_chart, source_line
 from metrics.overview import OverviewData, overview_data, region_values, select_figures
-from metrics.store import get_engine, read_figures, revision
+from metrics.store import database_url, get_engine, read_figures, revision
 
 _log = logging.getLogger("territory")
 
 
-@st.cache_resource(show_spinner="Preparing the store (first start loads the bundled data)...")
-def engine():  # type: ignore[no-untyped-def]
-    """The store's engine; the first call loads the bundled data into an empty store."""
-    store = get_engine()
+def engine() -> Engine:
+    """The engine of the store configured now (``TERRITORY_DB_URL``)."""
+    return _engine(database_url())
+
+
+@st.cache_resource(show_spinner="Preparing the store (the first start loads the bundled data)...")
+def _engine(url: str) -> Engine:
+    """The store's engine; the first call per process loads the bundled data into an empty store."""
+    store = get_engine(url)
     ensure_bundled_data(store, report=_log.warning)
     return store
 

@@ -1,0 +1,62 @@
+# The README's two commands: `make run` and `make test`. Everything they need is set up here.
+SHELL := /bin/bash
+VENV := .venv
+PORT ?= 8501
+# The first Python 3.11+ found (override: make run PYTHON=/path/to/python3.12).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then echo $$p; break; fi; done)
+BROWSERS := chromium chromium-browser google-chrome google-chrome-stable
+
+.PHONY: run test install install-dev chromium chromium-optional lint benchmarks clean-store
+
+run: install chromium-optional
+	$(VENV)/bin/python -m metrics init
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: install-dev chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python -m pytest
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.11 or newer is needed: install it, or give its path with PYTHON=..."; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# Chromium: chart export (kaleido) and the browser tests need one. Installed with apt-get where we
+# are root on Debian/Ubuntu; elsewhere we say what to install. `make test` needs it; `make run` not.
+chromium:
+	@$(MAKE) --no-print-directory chromium-optional
+	@for b in $(BROWSERS); do command -v $$b >/dev/null 2>&1 && exit 0; done; \
+	if [ "$$CI" = "true" ]; then echo "No Chromium found: the browser tests cannot run under CI."; exit 1; fi; \
+	echo "No Chromium or Chrome found: browser tests will be skipped. Install Chromium (Debian/Ubuntu:"; \
+	echo "'sudo apt-get install chromium'; macOS: 'brew install --cask chromium') or Google Chrome."
+
+chromium-optional:
+	@for b in $(BROWSERS); do command -v $$b >/dev/null 2>&1 && exit 0; done; \
+	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Chromium with apt-get (about a minute)..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Note: no Chromium found; image downloads need Chromium or Chrome (see README)."; \
+	fi
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+benchmarks: install-dev
+	$(VENV)/bin/python benchmarks/startup.py
+	$(VENV)/bin/python benchmarks/shipped_figures.py
+	$(VENV)/bin/python benchmarks/overview.py
+
+# Remove the default SQLite store (the bundled data loads again on the next start).
+clean-store:
+	rm -f data/territory.sqlite data/territory.sqlite-wal data/territory.sqlite-shm

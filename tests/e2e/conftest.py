@@ -1,0 +1,80 @@
+"""Real-browser fixtures: Debian's Chromium through Playwright, and the app served on a free port
+with its own temporary store. Without a browser the tests skip, except under CI where they fail."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def _chromium() -> str:
+    for name in _BROWSERS:
+        if path := shutil.which(name):
+            return path
+    message = "no Chromium or Chrome on PATH (make test installs it where apt-get is available as root)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run under CI: {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": _chromium(),
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync",
+        ],
+    }  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard served by ``streamlit run app.py`` on a free port with an empty temporary store
+    (the first start loads the bundled data)."""
+    port = _free_port()
+    store = tmp_path_factory.mktemp("e2e-store") / "territory.sqlite"
+    log = (tmp_path_factory.mktemp("e2e-log") / "streamlit.log").open("w")
+    env = {**os.environ, "TERRITORY_DB_URL": f"sqlite:///{store}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log.name}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
