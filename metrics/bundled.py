@@ -16,7 +16,6 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from metrics.schema import validate_figures
 from metrics.store import add_batch, batch_exists, create_schema, write_transaction
 
 __all__ = ["BUNDLED_FIGURES_DIR", "bundled_files", "ensure_bundled_data"]
@@ -30,6 +29,8 @@ def bundled_files() -> list[Path]:
 
 
 def _read_bundled(path: Path) -> pd.DataFrame:
+    from metrics.schema import validate_figures  # pandera: imported only when a file is loaded
+
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     return validate_figures(frame.assign(derived=frame["notes"].str.startswith("computed by this project")))
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    case,
     create_engine,
     event,
     func,
@@ -50,6 +51,7 @@ __all__ = [
     "database_url",
     "get_engine",
     "list_batches",
+    "list_series",
     "read_figures",
     "revision",
     "write_transaction",
@@ -209,15 +211,19 @@ def read_figures(
     sources: Sequence[str] | None = None,
     definitions: Sequence[str] | None = None,
     regions: Sequence[str] | None = None,
+    since: dt.date | None = None,
 ) -> pd.DataFrame:
     """The current figures (active batches; the latest batch wins per key), oldest first.
 
-    Filters select exact values (``regions=[""]`` is the whole territory). Dates as ``datetime64``.
+    Filters select exact values (``regions=[""]`` is the whole territory); ``since`` keeps figures
+    dated on or after it. Dates as ``datetime64``.
     """
     query = select(*(getattr(Figure, c) for c in FIGURE_COLUMNS)).join(Batch).where(Batch.status == "active")
     for column, values in (("metric", metrics), ("source", sources), ("definition", definitions), ("region", regions)):
         if values is not None:
             query = query.where(getattr(Figure, column).in_(list(values)))
+    if since is not None:
+        query = query.where(Figure.date >= since)
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(query).all(), columns=FIGURE_COLUMNS)
     frame["date"] = pd.to_datetime(frame["date"])
@@ -226,6 +232,25 @@ def read_figures(
     frame["derived"] = frame["derived"].astype(bool)
     frame = frame.sort_values("batch_id", kind="stable").drop_duplicates(KEY_COLUMNS, keep="last")
     return frame.sort_values(["date", "source", "definition", "metric", "region"], ignore_index=True)
+
+
+def list_series(engine: Engine) -> pd.DataFrame:
+    """Each (source, definition) with figures in active batches: ``source``, ``definition``,
+    ``last_date`` (latest figure) and ``last_region_date`` (latest per-region figure, NaT if none)."""
+    region_date = func.max(case((Figure.region != "", Figure.date)))
+    query = (
+        select(Figure.source, Figure.definition, func.max(Figure.date), region_date)
+        .join(Batch)
+        .where(Batch.status == "active")
+        .group_by(Figure.source, Figure.definition)
+        .order_by(Figure.source, Figure.definition)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["source", "definition", "last_date", "last_region_date"])
+    return frame.assign(
+        last_date=pd.to_datetime(frame["last_date"]), last_region_date=pd.to_datetime(frame["last_region_date"])
+    )
 
 
 def list_batches(engine: Engine) -> pd.DataFrame:

@@ -1,24 +1,29 @@
 """The one module of cached wrappers the pages call: the store, the figures and what pages show.
 
 Caches are keyed by the store's revision, so a new or retracted batch shows on the next run.
+The chart and map modules (plotly, geopandas) are imported on first use, so the KPI cards of the
+first page view do not wait for them.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from geodata.maps import region_share_map
 from metrics.bundled import ensure_bundled_data
-from metrics.charts import monthly_net_change_chart, source_line
 from metrics.overview import OverviewData, overview_data, region_values, select_figures
-from metrics.store import database_url, get_engine, read_figures, revision
+from metrics.store import database_url, get_engine, list_series, read_figures, revision
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 _log = logging.getLogger("territory")
+
+Revision = tuple[int, int]
 
 
 def engine() -> Engine:
@@ -34,50 +39,60 @@ def _engine(url: str) -> Engine:
     return store
 
 
-def store_revision() -> tuple[int, int]:
+def store_revision() -> Revision:
     return revision(engine())
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def figures(rev: tuple[int, int]) -> pd.DataFrame:
-    """All current figures of the store at revision ``rev``."""
-    return read_figures(engine())
+def series(rev: Revision) -> pd.DataFrame:
+    """Each source and definition in the store, with its latest dates."""
+    return list_series(engine())
+
+
+def source_choices(rev: Revision) -> dict[str, list[str]]:
+    """Per source, its definitions (for the sidebar)."""
+    return {s: list(d) for s, d in series(rev).groupby("source")["definition"]}
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def source_choices(rev: tuple[int, int]) -> dict[str, list[str]]:
-    """Per source, its definitions (for the sidebar)."""
-    pairs = figures(rev)[["source", "definition"]].drop_duplicates().sort_values(["source", "definition"])
-    return {s: list(d) for s, d in pairs.groupby("source")["definition"]}
+def whole_territory_figures(rev: Revision) -> pd.DataFrame:
+    """The current figures of the whole territory (empty region)."""
+    return read_figures(engine(), regions=[""])
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def overview(rev: tuple[int, int], sources: tuple[str, ...], definitions: tuple[str, ...]) -> OverviewData:
-    return overview_data(select_figures(figures(rev), sources, definitions))
+def overview(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> OverviewData:
+    return overview_data(select_figures(whole_territory_figures(rev), sources, definitions))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def overview_chart(rev: tuple[int, int], sources: tuple[str, ...], definitions: tuple[str, ...]) -> go.Figure:
+def overview_chart(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> go.Figure:
+    from metrics.charts import monthly_net_change_chart
+
     data = overview(rev, sources, definitions)
     return monthly_net_change_chart(data.monthly, data.shares)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def sources_with_regions(rev: tuple[int, int], sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
-    """``"source|definition"`` pairs that have per-region figures."""
-    rows = select_figures(figures(rev), sources, definitions)
-    pairs = rows.loc[rows["region"] != "", ["source", "definition"]].drop_duplicates()
-    return [f"{r.source}|{r.definition}" for r in pairs.itertuples()]
+def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
+    """``"source|definition"`` pairs among the chosen ones that have per-region figures."""
+    rows = select_figures(series(rev), sources, definitions).dropna(subset=["last_region_date"])
+    return [f"{r.source}|{r.definition}" for r in rows.itertuples()]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def region_map(rev: tuple[int, int], source: str, definition: str) -> go.Figure:
-    values = region_values(figures(rev), source, definition)
+def region_map(rev: Revision, source: str, definition: str) -> go.Figure:
+    """Oblasts coloured by the share held on the source's latest date with per-region figures."""
+    from geodata.maps import region_share_map
+    from metrics.charts import source_line
+
+    known = series(rev)
+    last = known.loc[(known["source"] == source) & (known["definition"] == definition), "last_region_date"].iloc[0]
+    figures = read_figures(engine(), sources=[source], definitions=[definition], since=last.date())
+    values = region_values(figures, source, definition)
     as_of = values.assign(source=source, definition=definition).sort_values("date").tail(1)
-    date = f"{as_of['date'].iloc[0]:%Y-%m-%d}"
     return region_share_map(
         values,
-        title=f"Share of each oblast held by Russian forces, {date}",
+        title=f"Share of each oblast held by Russian forces, {last:%Y-%m-%d}",
         subtitle=f"{source} ({definition}); share = area held in the oblast / oblast area (Natural Earth 10m)",
         source=source_line(as_of),
     )

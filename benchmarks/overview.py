@@ -1,0 +1,49 @@
+"""Overview script run, warm (AppTest timing) on the shipped data. Target: under 300 ms."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+
+from _common import ROOT, report
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+import streamlit.testing.v1.app_test as app_test_module
+from metrics.bundled import ensure_bundled_data
+from metrics.store import get_engine
+
+
+class _NavigationPagesManager(PagesManager):
+    """Keep AppTest from rerunning the page file alone (see tests/test_app_overview.py)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        PagesManager.uses_pages_directory = False
+        super().__init__(*args, **kwargs)
+
+
+def main(runs: int = 15) -> None:
+    app_test_module.PagesManager = _NavigationPagesManager
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/territory.sqlite"
+        ensure_bundled_data(get_engine(url), report=lambda _line: None)
+        os.environ["TERRITORY_DB_URL"] = url
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        started = time.perf_counter()
+        at.run()
+        cold = time.perf_counter() - started
+        assert not at.exception, at.exception
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            at.run()
+            timings.append(time.perf_counter() - started)
+        assert len(at.metric) == 8, "the Overview should show 8 KPI cards"
+    print(f"cold run {cold:.3f} s; warm runs: min {min(timings):.3f} s, max {max(timings):.3f} s")
+    report("Overview script run, warm (median of %d)" % runs, statistics.median(timings), 0.3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Start-up of the dashboard, measured as a user sees it: from `streamlit run` to the first rendered
+Overview (KPI cards visible in headless Chromium), on an empty store and again on a loaded one.
+
+Targets (issue 2): first start on an empty store (loading the shipped figures) under 10 s; a later
+start under 3 s to the first rendered Overview. Also times `python -m metrics init` on an empty store.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from _common import ROOT, report
+from playwright.sync_api import sync_playwright
+
+_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _time_to_overview(store: Path, browser) -> float:  # type: ignore[no-untyped-def]
+    port = _free_port()
+    env = {**os.environ, "TERRITORY_DB_URL": f"sqlite:///{store}"}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.05)
+        serving = time.perf_counter() - started
+        page = browser.new_page()
+        page.goto(f"http://localhost:{port}/")
+        page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+        elapsed = time.perf_counter() - started
+        print(f"  server answered after {serving:.2f} s, Overview rendered after {elapsed:.2f} s")
+        page.close()
+        return elapsed
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "TERRITORY_DB_URL": f"sqlite:///{tmp}/init.sqlite"}
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "metrics", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
+        report("python -m metrics init on an empty store", time.perf_counter() - started, 10)
+
+        chromium = shutil.which("chromium") or shutil.which("google-chrome")
+        if chromium is None:
+            print("no Chromium: skipping the time-to-Overview figures")
+            return
+        store = Path(tmp) / "app.sqlite"
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=_ARGS)
+            report("first start, empty store, to rendered Overview", _time_to_overview(store, browser), 10)
+            later = [_time_to_overview(store, browser) for _ in range(3)]
+            report("later start to rendered Overview (median of 3)", sorted(later)[1], 3)
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()
