@@ -53,9 +53,9 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 
 benchmarks: install-dev
-	$(VENV)/bin/python benchmarks/startup.py
-	$(VENV)/bin/python benchmarks/shipped_figures.py
-	$(VENV)/bin/python benchmarks/overview.py
+	$(VENV)/bin/python -m benchmarks.startup
+	$(VENV)/bin/python -m benchmarks.shipped_figures
+	$(VENV)/bin/python -m benchmarks.overview
 
 # Remove the default SQLite store (the bundled data loads again on the next start).
 clean-store:

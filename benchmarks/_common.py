@@ -1,14 +1,11 @@
-"""Helpers shared by the benchmark scripts (run from the project root: python benchmarks/NAME.py)."""
+"""Helpers shared by the benchmark scripts (run from the project root: python -m benchmarks.NAME)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 
 def report(name: str, seconds: float, target: float) -> None:

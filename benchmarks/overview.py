@@ -7,11 +7,11 @@ import statistics
 import tempfile
 import time
 
-from _common import ROOT, report
+import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-import streamlit.testing.v1.app_test as app_test_module
+from benchmarks._common import ROOT, report
 from metrics.bundled import ensure_bundled_data
 from metrics.store import get_engine
 
@@ -42,7 +42,7 @@ def main(runs: int = 15) -> None:
             timings.append(time.perf_counter() - started)
         assert len(at.metric) == 8, "the Overview should show 8 KPI cards"
     print(f"cold run {cold:.3f} s; warm runs: min {min(timings):.3f} s, max {max(timings):.3f} s")
-    report("Overview script run, warm (median of %d)" % runs, statistics.median(timings), 0.3)
+    report(f"Overview script run, warm (median of {runs})", statistics.median(timings), 0.3)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import time
 
-from _common import SHARED_DATA, report
-
+from benchmarks._common import SHARED_DATA, report
 from geodata import deepstate
 from geodata.boundaries import load_regions
 from geodata.snapshots import figures_from_snapshots

@@ -17,8 +17,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _common import ROOT, report
 from playwright.sync_api import sync_playwright
+
+from benchmarks._common import ROOT, report
 
 _ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
