@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from geodata import deepstate
 from geodata.boundaries import (
     OUTLINE_FILE,
@@ -42,10 +44,10 @@ def build_boundaries(natural_earth_admin1: Path) -> None:
     print(f"{REGIONS_FILE.name}: {len(regions)} regions; {OUTLINE_FILE.name}: {outline.area_km2.iloc[0]:,.0f} km2")
 
 
-def build_deepstate_figures(parquet: Path) -> None:
-    started = time.perf_counter()
+def deepstate_figures(parquet: Path) -> pd.DataFrame:
+    """The shipped DeepStateMap figures, computed from the archive's snapshots in a GeoParquet."""
     snapshots = deepstate.read_archive_parquet(str(parquet))
-    figures = figures_from_snapshots(
+    return figures_from_snapshots(
         snapshots,
         load_regions(),
         source=deepstate.SOURCE,
@@ -53,13 +55,18 @@ def build_deepstate_figures(parquet: Path) -> None:
         territory_area_km2=official_area_km2("UKR"),
         notes="computed by this project from the DeepStateMap archive file of the next day",
     )
+
+
+def build_deepstate_figures(parquet: Path) -> None:
+    started = time.perf_counter()
+    figures = deepstate_figures(parquet)
     figures["source_url"] = _DEEPSTATE_URL
     figures["date"] = figures["date"].dt.strftime("%Y-%m-%d")
     figures["period_start"] = figures["date"]
     DEEPSTATE_FIGURES_FILE.parent.mkdir(exist_ok=True)
     figures[_CSV_COLUMNS].to_csv(DEEPSTATE_FIGURES_FILE, index=False, compression={"method": "gzip", "mtime": 0})
     elapsed = time.perf_counter() - started
-    print(f"{DEEPSTATE_FIGURES_FILE.name}: {len(figures):,} figures from {len(snapshots)} snapshots in {elapsed:.1f} s")
+    print(f"{DEEPSTATE_FIGURES_FILE.name}: {len(figures):,} figures in {elapsed:.1f} s")
 
 
 def main(argv: list[str] | None = None) -> int:

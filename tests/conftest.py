@@ -1,5 +1,8 @@
 """Shared fixtures: a temporary store, and the team's real data in ../shared/data (skipped where
-absent, e.g. on a laptop; a failure under CI, where it must be present)."""
+absent, e.g. on a laptop; a failure under CI, where it must be present).
+
+Store tests run on SQLite and, where ``TERRITORY_TEST_PG_URL`` names a PostgreSQL database (.ci/run
+starts a server and sets it), on PostgreSQL too; that database is emptied before each test."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from metrics.store import create_schema, get_engine
+from metrics.store import Base, create_schema, get_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -32,9 +35,19 @@ def shared_data() -> Callable[[str], Path]:
     return locate
 
 
-@pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'territory.sqlite'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store: an SQLite file, or the PostgreSQL test database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'territory.sqlite'}"
+    url = os.environ.get("TERRITORY_TEST_PG_URL")
+    if not url:
+        message = "TERRITORY_TEST_PG_URL is not set (no PostgreSQL server for the store tests)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    Base.metadata.drop_all(get_engine(url))
+    return url
 
 
 @pytest.fixture
