@@ -1,4 +1,4 @@
-"""Command line: ``python -m metrics init|export|batches`` (contracts in DESIGN.md).
+"""Command line: ``python -m metrics init|export|batches|retract|restore`` (contracts in DESIGN.md).
 
 Exit codes: 0 success, 2 bad input (one line per problem), 1 any other failure.
 """
@@ -15,7 +15,7 @@ from metrics.bundled import ensure_bundled_data
 from metrics.export import FORMATS, export_figures, to_bytes
 from metrics.metadata import METRICS
 from metrics.pipelines import FREQUENCIES
-from metrics.store import database_url, get_engine, list_batches, read_figures
+from metrics.store import database_url, get_engine, list_batches, read_figures, set_batch_status
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,7 +33,24 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: standard output)")
     sub.add_parser("batches", help="list the batches, newest first (id first)")
+    for name, what in (("retract", "take a batch back (its figures stay stored; superseded ones return)"),
+                       ("restore", "make a retracted batch current again")):  # fmt: skip
+        sub.add_parser(name, help=what).add_argument("batch_id", type=int, metavar="BATCH_ID")
     return parser
+
+
+def _set_status(batch_id: int, status: str) -> int:
+    try:
+        previous = set_batch_status(get_engine(), batch_id, status)
+    except LookupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    verb = "retracted" if status == "retracted" else "restored"
+    if previous == status:
+        print(f"batch {batch_id} was already {status}; nothing changed")
+    else:
+        print(f"batch {batch_id} {verb}")
+    return 0
 
 
 def _date(text: str | None, option: str) -> pd.Timestamp | None:
@@ -91,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "export":
             return _export(args)
+        if args.command in ("retract", "restore"):
+            return _set_status(args.batch_id, "retracted" if args.command == "retract" else "active")
         batches = list_batches(get_engine())
         for batch in batches.itertuples():
             created = f"{batch.created_at:%Y-%m-%d %H:%M}"

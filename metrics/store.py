@@ -34,6 +34,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -54,6 +55,7 @@ __all__ = [
     "list_series",
     "read_figures",
     "revision",
+    "set_batch_status",
     "write_transaction",
 ]
 
@@ -259,6 +261,22 @@ def list_batches(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(select(*(getattr(Batch, c) for c in columns)).order_by(Batch.id.desc())).all()
     return pd.DataFrame(rows, columns=columns)
+
+
+def set_batch_status(engine: Engine, batch_id: int, status: str) -> str:
+    """Retract (``"retracted"``) or restore (``"active"``) a batch; returns its previous status.
+
+    Nothing is deleted: a retracted batch's figures stay in the store, and the figures it had
+    superseded become current again. Raises ``LookupError`` for an unknown batch id.
+    """
+    if status not in ("active", "retracted"):
+        raise ValueError(f"unknown batch status {status!r}: use 'active' or 'retracted'")
+    with write_transaction(engine) as conn:
+        previous = conn.scalar(select(Batch.status).where(Batch.id == batch_id))
+        if previous is None:
+            raise LookupError(f"no batch {batch_id}: see `python -m metrics batches` for the ids")
+        conn.execute(update(Batch).where(Batch.id == batch_id).values(status=status))
+    return previous
 
 
 def revision(engine: Engine) -> tuple[int, int]:

@@ -75,6 +75,22 @@ def test_bad_input_exits_2_with_a_message(loaded_url: str) -> None:
     assert _metrics(loaded_url, "export", "--freq", "X").returncode == 2
 
 
+def test_batches_retract_and_restore(loaded_url: str) -> None:
+    listing = _metrics(loaded_url, "batches")
+    assert listing.returncode == 0
+    ids = {line.split("\t")[-2]: line.split("\t")[0] for line in listing.stdout.splitlines()}
+    isw = ids["bundled:isw_afp_2025-12.csv"]
+    share_args = ("export", "--source", "ISW (AFP analysis)", "--format", "json")
+    assert len(json.loads(_metrics(loaded_url, *share_args).stdout)) == 2
+    assert _metrics(loaded_url, "retract", isw).stdout.strip() == f"batch {isw} retracted"
+    assert json.loads(_metrics(loaded_url, *share_args).stdout) == []
+    assert "\tretracted\t" in _metrics(loaded_url, "batches").stdout
+    assert _metrics(loaded_url, "restore", isw).stdout.strip() == f"batch {isw} restored"
+    assert len(json.loads(_metrics(loaded_url, *share_args).stdout)) == 2
+    unknown = _metrics(loaded_url, "retract", "999")
+    assert unknown.returncode == 2 and "no batch 999" in unknown.stderr
+
+
 def test_formula_like_text_is_neutralised() -> None:
     frame = pd.DataFrame({"notes": ["=HYPERLINK(1)", "+1", "-x", "@a", "fine"], "value": [-1.0, 2, 3, 4, 5]})
     safe = neutralise_formulas(frame)

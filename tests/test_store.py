@@ -12,7 +12,16 @@ from sqlalchemy.exc import IntegrityError
 
 from metrics.bundled import bundled_files, ensure_bundled_data
 from metrics.schema import validate_figures
-from metrics.store import Batch, Figure, add_batch, list_batches, read_figures, revision, write_transaction
+from metrics.store import (
+    Batch,
+    Figure,
+    add_batch,
+    list_batches,
+    read_figures,
+    revision,
+    set_batch_status,
+    write_transaction,
+)
 from tests.conftest import ROOT
 
 
@@ -53,6 +62,21 @@ def test_a_later_batch_supersedes_and_the_old_figure_stays(engine: Engine) -> No
     assert current[["value", "batch_id"]].values.tolist() == [[701, second]]
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Figure)) == 2
+
+
+def test_retracting_a_batch_brings_back_what_it_superseded_and_restore_undoes_it(engine: Engine) -> None:
+    first = _store(engine, _figures(value=700), "a" * 64)
+    second = _store(engine, _figures(value=701), "b" * 64)
+    assert set_batch_status(engine, second, "retracted") == "active"
+    assert read_figures(engine)[["value", "batch_id"]].values.tolist() == [[700, first]]
+    assert set_batch_status(engine, second, "active") == "retracted"
+    assert read_figures(engine)["value"].tolist() == [701]
+    assert set_batch_status(engine, first, "retracted") == "active"  # an old batch: nothing visible changes
+    assert read_figures(engine)["value"].tolist() == [701]
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Figure)) == 2  # nothing was deleted
+    with pytest.raises(LookupError, match="no batch 99"):
+        set_batch_status(engine, 99, "retracted")
 
 
 def test_the_same_bytes_cannot_form_two_batches(engine: Engine) -> None:
