@@ -7,11 +7,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from metrics.metadata import definition_text, source_info
 from metrics.pipelines import change_over_days, latest_values, net_change
+from metrics.store import read_figures
 
-__all__ = ["Kpi", "OverviewData", "SourceKpis", "overview_data", "region_values", "select_figures"]
+__all__ = [
+    "Kpi",
+    "OverviewData",
+    "SourceKpis",
+    "definitions_by_source",
+    "latest_region_values",
+    "overview_data",
+    "region_values",
+    "select_figures",
+    "sources_with_regions",
+]
 
 
 @dataclass(frozen=True)
@@ -132,3 +144,24 @@ def region_values(figures: pd.DataFrame, source: str, definition: str) -> pd.Dat
     wide = latest.pivot_table(index="region", columns="metric", values="value", aggfunc="last")
     dates = latest.groupby("region")["date"].max()
     return wide.assign(date=dates).reset_index()
+
+
+def definitions_by_source(series: pd.DataFrame) -> dict[str, list[str]]:
+    """Per source, its definitions, from ``metrics.store.list_series``."""
+    return {source: list(rows) for source, rows in series.groupby("source")["definition"]}
+
+
+def sources_with_regions(series: pd.DataFrame, sources: Sequence[str], definitions: Sequence[str]) -> list[str]:
+    """``"source|definition"`` pairs among the chosen ones that have per-region figures."""
+    rows = select_figures(series, sources, definitions).dropna(subset=["last_region_date"])
+    return [f"{r.source}|{r.definition}" for r in rows.itertuples()]
+
+
+def latest_region_values(engine: Engine, series: pd.DataFrame, source: str, definition: str) -> pd.DataFrame:
+    """``region_values`` of one source on its latest date with per-region figures, reading only
+    the figures from that date on."""
+    chosen = series[(series["source"] == source) & (series["definition"] == definition)]
+    since = chosen["last_region_date"].iloc[0].date()
+    return region_values(
+        read_figures(engine, sources=[source], definitions=[definition], since=since), source, definition
+    )

@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from metrics import overview as ov
 from metrics.bundled import ensure_bundled_data
-from metrics.overview import OverviewData, overview_data, region_values, select_figures
 from metrics.store import database_url, get_engine, list_series, read_figures, revision
 
 if TYPE_CHECKING:
@@ -44,25 +43,25 @@ def store_revision() -> Revision:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def series(rev: Revision) -> pd.DataFrame:
+def series(rev: Revision):  # a DataFrame (metrics.store.list_series)
     """Each source and definition in the store, with its latest dates."""
     return list_series(engine())
 
 
 def source_choices(rev: Revision) -> dict[str, list[str]]:
     """Per source, its definitions (for the sidebar)."""
-    return {s: list(d) for s, d in series(rev).groupby("source")["definition"]}
+    return ov.definitions_by_source(series(rev))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def whole_territory_figures(rev: Revision) -> pd.DataFrame:
+def whole_territory_figures(rev: Revision):  # a DataFrame of figures
     """The current figures of the whole territory (empty region)."""
     return read_figures(engine(), regions=[""])
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def overview(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> OverviewData:
-    return overview_data(select_figures(whole_territory_figures(rev), sources, definitions))
+def overview(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> ov.OverviewData:
+    return ov.overview_data(ov.select_figures(whole_territory_figures(rev), sources, definitions))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -75,8 +74,7 @@ def overview_chart(rev: Revision, sources: tuple[str, ...], definitions: tuple[s
 
 def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
     """``"source|definition"`` pairs among the chosen ones that have per-region figures."""
-    rows = select_figures(series(rev), sources, definitions).dropna(subset=["last_region_date"])
-    return [f"{r.source}|{r.definition}" for r in rows.itertuples()]
+    return ov.sources_with_regions(series(rev), sources, definitions)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -85,14 +83,11 @@ def region_map(rev: Revision, source: str, definition: str) -> go.Figure:
     from geodata.maps import region_share_map
     from metrics.charts import source_line
 
-    known = series(rev)
-    last = known.loc[(known["source"] == source) & (known["definition"] == definition), "last_region_date"].iloc[0]
-    figures = read_figures(engine(), sources=[source], definitions=[definition], since=last.date())
-    values = region_values(figures, source, definition)
+    values = ov.latest_region_values(engine(), series(rev), source, definition)
     as_of = values.assign(source=source, definition=definition).sort_values("date").tail(1)
     return region_share_map(
         values,
-        title=f"Share of each oblast held by Russian forces, {last:%Y-%m-%d}",
+        title=f"Share of each oblast held by Russian forces, {as_of['date'].iloc[0]:%Y-%m-%d}",
         subtitle=f"{source} ({definition}); share = area held in the oblast / oblast area (Natural Earth 10m)",
         source=source_line(as_of),
     )
