@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from metrics.metadata import FIGURE_COLUMNS, metric_kind
+from metrics.metadata import FIGURE_COLUMNS
 
 __all__ = [
     "FREQUENCIES",
@@ -177,8 +177,3 @@ def change_over_days(stocks: pd.DataFrame, days: int) -> pd.DataFrame:
         row["notes"] = f"change of stocks observed on {base['date']:%Y-%m-%d} and {last['date']:%Y-%m-%d}"
         rows.append(row)
     return pd.DataFrame(rows).reset_index(drop=True)
-
-
-def is_stock(metric: str) -> bool:
-    """Whether a metric is a stock (as-of a date) rather than a flow (over a period)."""
-    return metric_kind(metric) == "stock"
