@@ -63,6 +63,9 @@ def _date(text: str | None, option: str) -> pd.Timestamp | None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.out is None and args.format == "xlsx":
+        print("--format xlsx needs --out FILE.xlsx (a workbook is not text)", file=sys.stderr)
+        return 2
     start, end = _date(args.start, "--from"), _date(args.end, "--to")
     engine = get_engine()
     ensure_bundled_data(engine, report=lambda line: print(line, file=sys.stderr))
@@ -81,9 +84,6 @@ def _export(args: argparse.Namespace) -> int:
     )
     data = to_bytes(rows, args.format)
     if args.out is None:
-        if args.format == "xlsx":
-            print("--format xlsx needs --out FILE.xlsx", file=sys.stderr)
-            return 2
         sys.stdout.write(data.decode())
     else:
         args.out.write_bytes(data)

@@ -49,12 +49,13 @@ def export_figures(
     if freq is None:
         rows = figures[figures["metric"].isin(wanted)]
     else:
-        parts = [_by_frequency(figures, m, freq) for m in wanted]
-        rows = pd.concat([p for p in parts if not p.empty] or [figures.iloc[:0]], ignore_index=True)
-        incomplete = ~rows["complete"].astype(bool)
-        rows.loc[incomplete, "notes"] = "period incomplete: last observation " + rows.loc[
-            incomplete, "observed_date"
-        ].dt.strftime("%Y-%m-%d")
+        parts = [p for p in (_by_frequency(figures, m, freq) for m in wanted) if not p.empty]
+        rows = pd.concat(parts, ignore_index=True) if parts else figures.iloc[:0]  # nothing matched: no rows
+        if parts:
+            incomplete = ~rows["complete"].astype(bool)
+            rows.loc[incomplete, "notes"] = "period incomplete: last observation " + rows.loc[
+                incomplete, "observed_date"
+            ].dt.strftime("%Y-%m-%d")
     if start is not None:
         rows = rows[rows["date"] >= start]
     if end is not None:

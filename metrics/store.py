@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -137,7 +139,7 @@ def get_engine(url: str | None = None) -> Engine:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # let the "begin" hook below open transactions
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        _retry_while_locked(lambda: dbapi_connection.execute("PRAGMA journal_mode=WAL"))
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
     @event.listens_for(engine, "begin")
@@ -145,6 +147,23 @@ def get_engine(url: str | None = None) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
 
     return engine
+
+
+def _retry_while_locked(statement: Callable[[], object], timeout: float = 60.0) -> None:
+    """Run ``statement``, retrying while SQLite says "database is locked".
+
+    Switching a new file to WAL needs an exclusive lock, and SQLite answers a second process doing the
+    same at the same moment with SQLITE_BUSY at once, without waiting on the busy timeout.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextmanager
@@ -156,11 +175,14 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 def create_schema(engine: Engine) -> None:
     """Create missing tables; safe when several processes start at the same moment."""
+    # In a write transaction: on SQLite the check and the CREATEs hold the write lock together.
     try:
-        Base.metadata.create_all(engine)
+        with write_transaction(engine) as conn:
+            Base.metadata.create_all(conn)
     except DBAPIError:
         # Another process created them between our check and our CREATE: check again.
-        Base.metadata.create_all(engine)
+        with write_transaction(engine) as conn:
+            Base.metadata.create_all(conn)
 
 
 def batch_exists(conn: Connection, sha256: str) -> bool:
