@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import geopandas as gpd
 import pandas as pd
 
 from geodata.areas import area_km2, region_areas_km2
+from geodata.boundaries import load_outline
+from metrics.metadata import official_area_km2
 
-__all__ = ["figures_from_snapshots"]
+__all__ = ["DENOMINATORS", "figures_from_snapshots", "share_pct", "territory_area_km2"]
+
+#: The denominators of a territory's share (DESIGN.md): the official area, or the shipped outline's.
+DENOMINATORS = ("official", "mapped")
+
+
+def territory_area_km2(territory: str = "UKR", basis: Literal["official", "mapped"] = "official") -> float:
+    """The area a share divides by: ``official`` (603,628 km2 for UKR, metrics/metadata.toml) or
+    ``mapped``, the area of the shipped outline measured in the equal-area CRS (599,094 km2)."""
+    if basis == "official":
+        return official_area_km2(territory)
+    if basis == "mapped":
+        outline = load_outline()
+        rows = outline[outline["territory"] == territory]
+        if rows.empty:
+            raise KeyError(f"no shipped outline for territory {territory!r}")
+        return float(rows["area_km2"].iloc[0])
+    raise ValueError(f"unknown denominator {basis!r}: use one of {DENOMINATORS}")
+
+
+def share_pct(
+    area: float | pd.Series, territory: str = "UKR", basis: Literal["official", "mapped"] = "official"
+) -> float | pd.Series:
+    """Share of the territory in percent: ``area`` (km2) / ``territory_area_km2(territory, basis)`` * 100."""
+    return area / territory_area_km2(territory, basis) * 100
 
 
 def figures_from_snapshots(
