@@ -125,10 +125,15 @@ def database_url() -> str:
     return os.environ.get("TERRITORY_DB_URL") or f"sqlite:///{DEFAULT_DB_FILE}"
 
 
-@cache
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL. SQLite gets WAL, a 60 s busy timeout and ``BEGIN IMMEDIATE`` for writes."""
-    url = url or database_url()
+    """The engine of ``url``, by default of ``TERRITORY_DB_URL`` as set now; one engine per URL.
+
+    SQLite gets WAL, a 60 s busy timeout and ``BEGIN IMMEDIATE`` for writes."""
+    return _engine(url or database_url())
+
+
+@cache
+def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     path = url.split("///", 1)[-1]
@@ -212,11 +217,11 @@ def add_batch(
         )
         .returning(Batch.id)
     )  # fmt: skip
-    rows = _figure_rows(figures, batch_id)
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        conn.execute(insert(Figure), rows[start : start + _INSERT_CHUNK])
+    total = len(figures)
+    for start in range(0, total, _INSERT_CHUNK):  # rows as dicts one chunk at a time: bounded memory
+        conn.execute(insert(Figure), _figure_rows(figures.iloc[start : start + _INSERT_CHUNK], batch_id))
         if progress is not None:
-            progress(min(start + _INSERT_CHUNK, len(rows)), len(rows))
+            progress(min(start + _INSERT_CHUNK, total), total)
     return int(batch_id)
 
 

@@ -203,3 +203,12 @@ def test_two_processes_starting_together_load_the_bundled_data_once(store_url: s
     batches = list_batches(engine)
     assert sorted(batches["filename"]) == sorted(f"bundled:{f.name}" for f in files)
     assert _count(engine, Figure) == _rows_in_files(files)
+
+
+def test_the_default_engine_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = f"sqlite:///{tmp_path / 'a.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
+    monkeypatch.setenv("TERRITORY_DB_URL", first)
+    assert str(get_engine().url) == first
+    monkeypatch.setenv("TERRITORY_DB_URL", second)
+    assert str(get_engine().url) == second
+    assert get_engine() is get_engine(second)  # still one engine per URL
