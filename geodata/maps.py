@@ -19,10 +19,12 @@ from geodata.areas import to_equal_area
 from geodata.boundaries import load_regions
 from metrics.charts import house_layout
 
-__all__ = ["SHARE_COLOURSCALE", "drawing_regions", "region_share_map"]
+__all__ = ["CONTROL_COLOUR", "SHARE_COLOURSCALE", "add_control_polygon", "drawing_regions", "region_share_map"]
 
 #: Sequential, colour-blind safe (ColorBrewer OrRd), 0 % to 100 %.
 SHARE_COLOURSCALE = "OrRd"
+#: Outline of the area an actor holds per a source's polygons (Okabe-Ito blue: distinct from OrRd).
+CONTROL_COLOUR = "#0072B2"
 _DRAW_TOLERANCE_M = 1_500.0  # simplification for drawing only; figures use the shipped geometry
 
 
@@ -38,15 +40,35 @@ def drawing_regions() -> gpd.GeoDataFrame:
     return out.sort_values("area_km2", ascending=False, ignore_index=True)
 
 
-def _rings(geometry: shapely.Geometry) -> tuple[list[float | None], list[float | None]]:
-    """Exterior rings of a (Multi)Polygon as x, y lists separated by None."""
+def _rings(geometry: shapely.Geometry, *, holes: bool = False) -> tuple[list[float | None], list[float | None]]:
+    """Rings of a (Multi)Polygon as x, y lists separated by None: the exteriors, and the interiors
+    too with ``holes`` (plotly's even-odd fill leaves them open)."""
     xs: list[float | None] = []
     ys: list[float | None] = []
     for polygon in getattr(geometry, "geoms", [geometry]):
-        coords = np.asarray(polygon.exterior.coords)
-        xs += [*coords[:, 0].round(2).tolist(), None]
-        ys += [*coords[:, 1].round(2).tolist(), None]
+        if polygon.is_empty or polygon.geom_type != "Polygon":
+            continue
+        for ring in [polygon.exterior, *(polygon.interiors if holes else [])]:
+            coords = np.asarray(ring.coords)
+            xs += [*coords[:, 0].round(2).tolist(), None]
+            ys += [*coords[:, 1].round(2).tolist(), None]
     return xs, ys
+
+
+def add_control_polygon(fig: go.Figure, geometry: shapely.Geometry, *, label: str) -> go.Figure:
+    """Draw a control polygon (EPSG:4326, e.g. a snapshot's web geometry) over a map of this module:
+    hatched fill and a solid outline, named ``label`` in the legend."""
+    projected = to_equal_area(gpd.GeoSeries([geometry], crs="EPSG:4326")).iloc[0]
+    xs, ys = _rings(shapely.transform(projected, lambda xy: xy / 1000.0), holes=True)
+    fig.add_scatter(
+        x=xs, y=ys, fill="toself", mode="lines", name=label, hoverinfo="name", hoveron="fills",
+        line={"color": CONTROL_COLOUR, "width": 1.4}, fillcolor="rgba(0,114,178,0.10)",
+        fillpattern={"shape": "/", "fgcolor": CONTROL_COLOUR, "size": 7, "solidity": 0.15},
+        showlegend=True,
+    )  # fmt: skip
+    # bottom left, where the map of Ukraine leaves room, above the source line
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": 0.03, "yanchor": "bottom"})
+    return fig
 
 
 def region_share_map(values: pd.DataFrame, *, title: str, subtitle: str, source: str) -> go.Figure:

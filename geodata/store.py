@@ -35,6 +35,7 @@ __all__ = [
     "current_snapshots",
     "ensure_schema",
     "insert_snapshots",
+    "snapshot_for_map",
     "nearest_dates",
     "snapshot_areas",
     "snapshot_dates",
@@ -329,3 +330,24 @@ def snapshot_areas(engine: Engine, *, source: str | None = None, definition: str
     wide["denominator_km2"] = wide["region"].map(region_km2).where(wide["region"] != "", whole_km2)
     wide = wide.assign(date=wide["date"].dt.strftime("%Y-%m-%d"))
     return wide.sort_values(["source", "definition", "date", "region"], ignore_index=True)[AREA_COLUMNS]
+
+
+def snapshot_for_map(
+    engine: Engine,
+    *,
+    source: str,
+    definition: str,
+    on_or_before: dt.date | pd.Timestamp | None = None,
+    territory: str = "UKR",
+    actor: str = "RU",
+) -> tuple[pd.Timestamp, float, WebGeometry] | None:
+    """The current snapshot of a source to draw on a map: the latest on or before ``on_or_before``
+    (default: the latest), as (date, area in km2, web geometry); None when the source has none."""
+    frame = current_snapshots(engine, source=source, definition=definition, territory=territory, actor=actor,
+                              geometry=False)  # fmt: skip
+    if on_or_before is not None:
+        frame = frame[frame["date"] <= pd.Timestamp(on_or_before)]
+    if frame.empty:
+        return None
+    row = frame.sort_values("date").iloc[-1]
+    return row["date"], float(row["area_km2"]), web_geometry(engine, int(row["snapshot_id"]))

@@ -14,6 +14,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from metrics import overview as ov
+from metrics.auth import EditorGate
 from metrics.bundled import ensure_bundled_data
 from metrics.store import database_url, get_engine, list_series, read_figures, revision
 
@@ -36,6 +37,12 @@ def _engine(url: str) -> Engine:
     store = get_engine(url)
     ensure_bundled_data(store, report=_log.warning)
     return store
+
+
+@st.cache_resource
+def editor_gate(password: str | None) -> EditorGate:
+    """One gate per process and password, so wrong attempts count across browser sessions."""
+    return EditorGate(password)
 
 
 def store_revision() -> Revision:
@@ -85,9 +92,19 @@ def region_map(rev: Revision, source: str, definition: str) -> go.Figure:
 
     values = ov.latest_region_values(engine(), series(rev), source, definition)
     as_of = values.assign(source=source, definition=definition).sort_values("date").tail(1)
-    return region_share_map(
+    day = as_of["date"].iloc[0]
+    fig = region_share_map(
         values,
-        title=f"Share of each oblast held by Russian forces, {as_of['date'].iloc[0]:%Y-%m-%d}",
+        title=f"Share of each oblast held by Russian forces, {day:%Y-%m-%d}",
         subtitle=f"{source} ({definition}); share = area held in the oblast / oblast area (Natural Earth 10m)",
         source=source_line(as_of),
     )
+    from geodata.maps import add_control_polygon
+    from geodata.store import snapshot_for_map
+
+    snapshot = snapshot_for_map(engine(), source=source, definition=definition, on_or_before=day)
+    if snapshot is not None:  # the source's own polygon, where the store holds its snapshots
+        date, area, web = snapshot
+        label = f"Area held per {source}'s polygon, {date:%Y-%m-%d}: {area:,.0f} km²"
+        add_control_polygon(fig, web.geometry, label=label)
+    return fig

@@ -2,45 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import streamlit.testing.v1.app_test as app_test_module
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from metrics.bundled import ensure_bundled_data
+from geodata.ingest import import_file
 from metrics.store import get_engine, read_figures
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-@pytest.fixture(scope="module")
-def loaded_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'territory.sqlite'}"
-    ensure_bundled_data(get_engine(url), report=lambda _line: None)
-    return url
-
-
-class _NavigationPagesManager(PagesManager):
-    """AppTest resets ``PagesManager.uses_pages_directory`` before every run; with a ``pages/``
-    folder beside app.py it then reruns the last page's file alone (the pre-st.navigation
-    behaviour), without app.py and its sidebar. A real server never does that: st.navigation turns
-    the folder mode off for good. This keeps it off in AppTest too."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        PagesManager.uses_pages_directory = False
-        super().__init__(*args, **kwargs)
 
 
 @pytest.fixture
-def app(loaded_store: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("TERRITORY_DB_URL", loaded_store)
-    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def app(loaded_store: str, open_app: Callable[..., AppTest]) -> AppTest:
+    return open_app(loaded_store)
 
 
 def _latest(url: str, source: str, metric: str) -> tuple[float, str]:
@@ -88,3 +63,20 @@ def test_overview_draws_chart_and_oblast_map(app: AppTest) -> None:
     charts = app.get("plotly_chart")
     assert len(charts) == 2
     assert app.selectbox(key="overview_map_source").value == "DeepStateMap|occupied"
+
+
+def test_the_map_draws_the_sources_polygon_once_the_store_holds_one(
+    own_store: str, open_app: Callable[..., AppTest], shared_data: Callable[[str], Path]
+) -> None:
+    app = open_app(own_store)
+    assert not _polygon_traces(app)  # shipped figures only: oblasts coloured, no polygon
+    raw = shared_data("deepstate/raw_month_edges/deepstatemap_data_20260822.geojson")
+    import_file(get_engine(own_store), raw, source="DeepStateMap", definition="occupied")
+    app = open_app(own_store)
+    (label,) = _polygon_traces(app)
+    assert label == "Area held per DeepStateMap's polygon, 2026-08-21: 116,995 km²"
+
+
+def _polygon_traces(app: AppTest) -> list[str]:
+    figure = json.loads(app.get("plotly_chart")[1].proto.spec)
+    return [t["name"] for t in figure["data"] if t.get("name", "").startswith("Area held per")]

@@ -1,0 +1,63 @@
+"""AppTest fixtures: the app over a store loaded with the bundled data (shared, read-only) or over
+a store of the test's own (for pages that change it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from metrics.bundled import ensure_bundled_data
+from metrics.store import get_engine
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+class _NavigationPagesManager(PagesManager):
+    """AppTest resets ``PagesManager.uses_pages_directory`` before every run; with a ``pages/``
+    folder beside app.py it then reruns the last page's file alone (the pre-st.navigation
+    behaviour), without app.py and its sidebar. A real server never does that: st.navigation turns
+    the folder mode off for good. This keeps it off in AppTest too."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        PagesManager.uses_pages_directory = False
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def loaded_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store with the bundled data, shared by the tests of a module that only read it."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'territory.sqlite'}"
+    ensure_bundled_data(get_engine(url), report=lambda _line: None)
+    return url
+
+
+@pytest.fixture
+def own_store(tmp_path: Path) -> str:
+    """A store with the bundled data for one test, which may change it."""
+    url = f"sqlite:///{tmp_path / 'territory.sqlite'}"
+    ensure_bundled_data(get_engine(url), report=lambda _line: None)
+    return url
+
+
+@pytest.fixture
+def open_app(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    """``open_app(store_url, page=None)``: the app run once on that store, on its default page or
+    switched to ``page`` (e.g. ``"pages/upload.py"``)."""
+    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
+
+    def open_(store_url: str, page: str | None = None) -> AppTest:
+        monkeypatch.setenv("TERRITORY_DB_URL", store_url)
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception, at.exception
+        if page is not None:
+            at.switch_page(page).run()
+            assert not at.exception, at.exception
+        return at
+
+    return open_
