@@ -1,4 +1,4 @@
-"""Command line: ``python -m metrics init|export|batches|retract|restore`` (contracts in DESIGN.md).
+"""Command line: ``python -m metrics init|import|export|batches|retract|restore`` (contracts in DESIGN.md).
 
 Exit codes: 0 success, 2 bad input (one line per problem), 1 any other failure.
 """
@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 bad input (one line per problem), 1 any other failure.
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
@@ -22,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics", description="Figures of territorial control.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create the store and load the bundled data (once)")
+    imports = sub.add_parser("import", help="import a CSV file of figures as one batch")
+    imports.add_argument("file", type=Path, metavar="FILE.csv")
+    imports.add_argument("--dry-run", action="store_true", help="check and count the changes; store nothing")
     export = sub.add_parser("export", help="export current figures as tidy rows")
     export.add_argument("--metric", choices=METRICS)
     export.add_argument("--source")
@@ -51,6 +55,39 @@ def _set_status(batch_id: int, status: str) -> int:
     else:
         print(f"batch {batch_id} {verb}")
     return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    """Exit 0 imported, dry run or already imported; 2 bad input (one line per problem on stderr)."""
+    from metrics.ingest import Problem, import_figures, upload_size_problem  # pandera: only for this command
+
+    shown = str(args.file)
+    try:
+        too_big = upload_size_problem(args.file.stat().st_size)
+        if too_big is not None:
+            print(too_big.as_text(shown), file=sys.stderr)
+            return 2
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(Problem(1, "", f"cannot read the file ({exc.strerror or exc})", "check the path").as_text(shown),
+              file=sys.stderr)  # fmt: skip
+        return 2
+    engine = get_engine()
+    ensure_bundled_data(engine, report=print)  # stdout: stderr carries only the file's problems
+    result = import_figures(engine, data, shown, who=_user(), dry_run=args.dry_run)
+    for problem in result.parsed.problems if result.status == "invalid" else ():
+        print(problem.as_text(shown), file=sys.stderr)
+    for note in result.parsed.notes if result.status != "invalid" else ():
+        print(f"note: {note}")
+    print(result.message)
+    return 2 if result.status == "invalid" else 0
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        return ""
 
 
 def _date(text: str | None, option: str) -> pd.Timestamp | None:
@@ -106,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             done = f"loaded {', '.join(loaded)}" if loaded else "bundled data already loaded"
             print(f"store {_safe_url()}: {done}")
             return 0
+        if args.command == "import":
+            return _import(args)
         if args.command == "export":
             return _export(args)
         if args.command in ("retract", "restore"):
