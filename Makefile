@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 VENV := .venv
 PORT ?= 8501
+# Loopback only by default; a team server sets ADDRESS=0.0.0.0 and TERRITORY_EDITOR_PASSWORD (README).
+ADDRESS ?= localhost
 # The first Python 3.11+ found (override: make run PYTHON=/path/to/python3.12).
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then echo $$p; break; fi; done)
@@ -11,7 +13,7 @@ BROWSERS := chromium chromium-browser google-chrome google-chrome-stable
 
 run: install chromium-optional
 	$(VENV)/bin/python -m metrics init
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/python app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: install-dev chromium
 	$(VENV)/bin/ruff check .

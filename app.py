@@ -1,30 +1,72 @@
-"""Territorial-control dashboard: entry point (``streamlit run app.py``).
+"""Territorial-control dashboard: entry point (`python app.py`, as `make run` does, or `streamlit run app.py`).
 
 Sets up the page, the shared sidebar (sources and definitions) and the navigation over pages/.
 """
 
-import streamlit as st
+import sys
 
-from pages import cached
+import streamlit as st
+from streamlit import runtime
+
+if __name__ == "__main__" and not runtime.exists():
+    # `python app.py [streamlit options]` (what `make run` does): import the libraries the first page
+    # needs before serving, so the first visitor does not wait for them; then serve this file.
+    import logging
+
+    from streamlit.web import cli
+
+    caching_log = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+    caching_log.setLevel(logging.ERROR)  # "no runtime" while decorating; the server's runtime serves the calls
+    import pages.cached  # noqa: F401
+
+    caching_log.setLevel(logging.NOTSET)
+    # pages/ holds the pages of st.navigation below, not Streamlit's old pages-folder app. Left to
+    # guess, Streamlit runs pages/upload.py alone (no navigation, no sidebar) when a server's very
+    # first visitor opens a link such as /upload.
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+    sys.argv = ["streamlit", "run", __file__, *sys.argv[1:]]
+    sys.exit(cli.main())
+
+from pages import cached  # noqa: E402
 
 st.set_page_config(page_title="Territorial control: Ukraine", page_icon=":material/map:", layout="wide")
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
 ]
 page = st.navigation(pages)
+
+
+def _choices(key: str, options: list[str]) -> list[str] | None:
+    """Keep a multiselect's selection in step with the store: options that are gone are dropped,
+    options that are new (an upload's source) are added. Returns the default for its first run."""
+    known_key = f"{key}_known"
+    known = st.session_state.get(known_key)
+    st.session_state[known_key] = options
+    if key not in st.session_state or known is None:
+        return options
+    chosen = [o for o in st.session_state[key] if o in options]
+    st.session_state[key] = chosen + [o for o in options if o not in known and o not in chosen]
+    return None
+
 
 # Shared sidebar: which sources and definitions every page shows (the page reads st.session_state).
 rev = cached.store_revision()
 choices = cached.source_choices(rev)
 with st.sidebar:
     st.header("Figures shown")
-    sources = st.multiselect("Sources", list(choices), default=list(choices), key="sidebar_sources")
+    sources = st.multiselect(
+        "Sources", list(choices), default=_choices("sidebar_sources", list(choices)), key="sidebar_sources"
+    )
     offered = sorted({d for s in sources for d in choices[s]})
     definitions = st.multiselect(
         "Definitions",
         offered,
-        default=offered,
+        default=_choices("sidebar_definitions", offered),
         key="sidebar_definitions",
         help="What each source counts: see 'Sources and definitions' at the bottom of the Overview.",
     )

@@ -34,6 +34,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ __all__ = [
     "import_prepared",
     "parse_date",
     "prepare_snapshots",
+    "prepare_upload",
     "read_spatial_file",
 ]
 
@@ -556,6 +558,27 @@ def import_file(
         engine, prepared, file_sha256=file_sha256, source=source, definition=definition, territory=territory,
         actor=actor, who=who, filename=filename or path.name, source_url=source_url,
     )  # fmt: skip
+
+
+def prepare_upload(
+    data: bytes,
+    filename: str,
+    *,
+    date: dt.date | str | None = None,
+    date_field: str | None = None,
+    clip: bool = False,
+    territory: str = "UKR",
+) -> tuple[PreparedSnapshots, str]:
+    """An uploaded file (its bytes and name) read and prepared as ``import_file`` does, without
+    storing anything; returns the prepared snapshots and the file's sha256 for ``import_prepared``.
+    Raises ``GeoInputError`` for bad input."""
+    name = Path(filename).name or "upload"
+    with tempfile.TemporaryDirectory(prefix="territory-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        frame = read_spatial_file(path)
+    prepared = prepare_snapshots(frame, name=name, date=date, date_field=date_field, clip=clip, territory=territory)
+    return prepared, hashlib.sha256(data).hexdigest()
 
 
 def import_prepared(

@@ -11,7 +11,14 @@ from plotly.subplots import make_subplots
 
 from metrics.metadata import metadata
 
-__all__ = ["PALETTE", "house_layout", "monthly_net_change_chart", "series_colours", "source_line"]
+__all__ = [
+    "PALETTE",
+    "before_after_chart",
+    "house_layout",
+    "monthly_net_change_chart",
+    "series_colours",
+    "source_line",
+]
 
 #: Okabe-Ito, safe for the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -92,3 +99,47 @@ def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame) -> go.
     )
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def before_after_chart(series: pd.DataFrame, *, title: str) -> go.Figure:
+    """One series as the store has it now (grey) and as it will be after an upload (colour).
+
+    ``series``: rows of ``metrics.ingest.affected_series`` for one series, with ``state`` 'before'
+    or 'after'. Figures that the upload adds or changes are marked on the 'after' line.
+    """
+    fig = go.Figure()
+    first = series.iloc[0]
+    meta = metadata()["metrics"][first["metric"]]
+    unit = "%" if meta["unit"] == "percent" else "km²"
+    before = series[series["state"] == "before"].sort_values("date")
+    after = series[series["state"] == "after"].sort_values("date")
+    key = ["date", "period_start"]
+    merged = after.merge(before[[*key, "value"]], on=key, how="left", suffixes=("", "_before"))
+    changed = merged[merged["value_before"].isna() | (merged["value"] != merged["value_before"])]
+    mode = "lines+markers" if len(after) <= 60 else "lines"
+    fig.add_scatter(
+        x=before["date"], y=before["value"], name="in the store now", mode=mode,
+        line={"color": "#999", "width": 2}, marker={"size": 6},
+        hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f} " + unit + "<extra>now</extra>",
+    )  # fmt: skip
+    fig.add_scatter(
+        x=after["date"], y=after["value"], name="after this upload", mode=mode,
+        line={"color": PALETTE[0], "width": 2, "dash": "dot"}, marker={"size": 6},
+        hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f} " + unit + "<extra>after</extra>",
+    )  # fmt: skip
+    fig.add_scatter(
+        x=changed["date"], y=changed["value"], name="new or changed by this upload", mode="markers",
+        marker={"color": PALETTE[5], "size": 11, "symbol": "diamond"},
+        hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f} " + unit + "<extra>new or changed</extra>",
+    )  # fmt: skip
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(title=f"{meta['title']}, {unit}")
+    region = first["region"] or first["territory"]
+    as_of = after.tail(1).assign(source=first["source"], definition=first["definition"])
+    return house_layout(
+        fig,
+        title=title,
+        subtitle=f"{meta['title']}, {region}: {first['source']} ({first['definition'] or 'no definition'})",
+        source=source_line(as_of),
+        height=420,
+    )

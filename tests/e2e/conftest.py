@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,18 +48,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard served by ``streamlit run app.py`` on a free port with an empty temporary store
-    (the first start loads the bundled data)."""
+@contextmanager
+def _serve(store: Path, log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The dashboard served as `make run` serves it (``python app.py``) on a free port, over ``store``."""
     port = _free_port()
-    store = tmp_path_factory.mktemp("e2e-store") / "territory.sqlite"
-    log = (tmp_path_factory.mktemp("e2e-log") / "streamlit.log").open("w")
-    env = {**os.environ, "TERRITORY_DB_URL": f"sqlite:///{store}"}
+    log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "app.py", "--server.port", str(port), "--server.address", "localhost"],
+        cwd=ROOT, env={**os.environ, **(env or {}), "TERRITORY_DB_URL": f"sqlite:///{store}"},
+        stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://localhost:{port}"
     try:
@@ -71,10 +69,27 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log.name}")
+                raise RuntimeError(f"the dashboard did not start; see {log_path}")
             time.sleep(0.3)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard over an empty temporary store (the first start loads the bundled data), shared
+    by the tests that only read."""
+    folder = tmp_path_factory.mktemp("e2e")
+    with _serve(folder / "territory.sqlite", folder / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def own_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard over a store of the module's own, for tests that change the store."""
+    folder = tmp_path_factory.mktemp("e2e-own")
+    with _serve(folder / "territory.sqlite", folder / "streamlit.log") as url:
+        yield url

@@ -1,0 +1,85 @@
+"""What the Upload page shows of an upload before and after it is stored: the validation report,
+the changes, the series it touches, and the batch history. Plain frames, no Streamlit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+
+from metrics.ingest import ImportPlan, Problem
+
+__all__ = [
+    "SERIES_COLUMNS", "batches_table", "changes_table", "geo_problems_table", "one_series", "problems_table",
+    "series_labels",
+]  # fmt: skip
+
+_GEO_PROBLEM = re.compile(r"^(?P<file>.+?)(?::(?P<feature>\d+))?: (?P<text>.*)$", re.DOTALL)
+
+#: What makes a series: every key column but the dates.
+SERIES_COLUMNS = ["territory", "region", "actor", "metric", "source", "definition"]
+
+
+def problems_table(problems: Sequence[Problem]) -> pd.DataFrame:
+    """The validation report: one row per problem, in file order."""
+    rows = [{"line": p.line, "column": p.column, "problem": p.message, "what to do": p.fix} for p in problems]
+    frame = pd.DataFrame(rows, columns=["line", "column", "problem", "what to do"])
+    return frame.sort_values("line", kind="stable", ignore_index=True)
+
+
+def geo_problems_table(problems: Sequence[str]) -> pd.DataFrame:
+    """The validation report of a polygon file from ``geodata.ingest.GeoInputError.problems``
+    (``FILE[:N]: message; what to do``): one row per problem, with the feature number where known."""
+    rows = []
+    for line in problems:
+        match = _GEO_PROBLEM.match(line)
+        text, feature = (match["text"], match["feature"]) if match else (line, None)
+        problem, _, fix = text.partition("; ")
+        rows.append({"feature": int(feature) if feature else None, "problem": problem, "what to do": fix})
+    return pd.DataFrame(rows, columns=["feature", "problem", "what to do"])
+
+
+def changes_table(plan: ImportPlan) -> pd.DataFrame:
+    """Each figure of the file with what storing it changes: new, supersedes (with the value it
+    replaces) or unchanged; superseding figures first, then new ones."""
+    order = {"supersedes": 0, "new": 1, "unchanged": 2}
+    changes = plan.changes.assign(_order=plan.changes["change"].map(order))
+    changes = changes.sort_values(["_order", "line"], kind="stable", ignore_index=True)
+    columns = [
+        "line", "change", "date", "period_start", "region", "metric", "value", "previous_value", "source",
+        "definition",
+    ]  # fmt: skip
+    return changes[columns].assign(
+        date=changes["date"].dt.strftime("%Y-%m-%d"), period_start=changes["period_start"].dt.strftime("%Y-%m-%d")
+    )
+
+
+def series_labels(plan: ImportPlan) -> dict[str, tuple[str, ...]]:
+    """Label -> series key of every series the file touches, those with most new or changed figures
+    first (``"source · definition · metric · region"``)."""
+    changes = plan.changes.assign(touched=plan.changes["change"] != "unchanged")
+    counts = changes.groupby(SERIES_COLUMNS, sort=True)["touched"].sum().sort_values(ascending=False, kind="stable")
+    labels = {}
+    for key in counts.index:
+        values = dict(zip(SERIES_COLUMNS, key, strict=True))
+        region = values["region"] or f"{values['territory']} (whole)"
+        definition = values["definition"] or "no definition"
+        labels[f"{values['source']} · {definition} · {values['metric']} · {region}"] = tuple(key)
+    return labels
+
+
+def one_series(affected: pd.DataFrame, key: Sequence[str]) -> pd.DataFrame:
+    """The rows of ``metrics.ingest.affected_series`` that belong to one series."""
+    mask = pd.Series(True, index=affected.index)
+    for column, value in zip(SERIES_COLUMNS, key, strict=True):
+        mask &= affected[column] == value
+    return affected[mask]
+
+
+def batches_table(batches: pd.DataFrame) -> pd.DataFrame:
+    """The batch history for the page, newest first, with readable times."""
+    return batches.assign(
+        created_at=pd.to_datetime(batches["created_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"),
+        sha256=batches["sha256"].str[:12],
+    )[["id", "created_at", "status", "rows", "filename", "who", "sha256"]]
