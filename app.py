@@ -60,14 +60,15 @@ choices = cached.source_choices(rev)
 with st.sidebar:
     st.header("Figures shown")
     sources = st.multiselect(
-        "Sources", list(choices), default=_choices("sidebar_sources", list(choices)), key="sidebar_sources"
+        "Sources", list(choices), default=_choices("sources", list(choices)), key="sources", bind="query-params"
     )
     offered = sorted({d for s in sources for d in choices[s]})
     definitions = st.multiselect(
         "Definitions",
         offered,
-        default=_choices("sidebar_definitions", offered),
-        key="sidebar_definitions",
+        default=_choices("definitions", offered),
+        key="definitions",
+        bind="query-params",
         help="What each source counts: see 'Sources and definitions' at the bottom of the Overview.",
     )
     st.caption("Two sources that disagree are shown side by side, never merged.")

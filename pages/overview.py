@@ -41,7 +41,8 @@ if with_regions:
         "Oblast figures from",
         with_regions,
         format_func=lambda pair: pair.replace("|", " · "),
-        key="overview_map_source",
+        key="map_source",
+        bind="query-params",
     )
     source, definition = chosen.split("|", 1)
     st.plotly_chart(cached.region_map(rev, source, definition), key="overview_map", theme=None)

@@ -47,14 +47,14 @@ def test_overview_shows_each_sources_latest_figures(app: AppTest, loaded_store: 
 
 
 def test_overview_follows_the_sidebar_selection(app: AppTest) -> None:
-    app.multiselect(key="sidebar_sources").set_value(["ISW (AFP analysis)"]).run()
+    app.multiselect(key="sources").set_value(["ISW (AFP analysis)"]).run()
     assert not app.exception
     assert [s.value for s in app.subheader] == ["ISW (AFP analysis) · assessed control+claimed"]
     assert _cards(app)["Share of Ukraine"] == ["19.30 %"]
     # ISW has no per-oblast figures: no map, and the page says why
     assert any("no map" in i.value for i in app.info)
 
-    app.multiselect(key="sidebar_sources").set_value([]).run()
+    app.multiselect(key="sources").set_value([]).run()
     assert not app.metric
     assert "Choose at least one source" in app.info[0].value
 
@@ -62,7 +62,7 @@ def test_overview_follows_the_sidebar_selection(app: AppTest) -> None:
 def test_overview_draws_chart_and_oblast_map(app: AppTest) -> None:
     charts = app.get("plotly_chart")
     assert len(charts) == 2
-    assert app.selectbox(key="overview_map_source").value == "DeepStateMap|occupied"
+    assert app.selectbox(key="map_source").value == "DeepStateMap|occupied"
 
 
 def test_the_map_draws_the_sources_polygon_once_the_store_holds_one(
