@@ -31,6 +31,7 @@ __all__ = [
     "chromium_path",
     "html_bytes",
     "image_bytes",
+    "warm",
 ]
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
@@ -79,6 +80,12 @@ def _ensure_server() -> None:
 
     kaleido.start_sync_server(mathjax=False, silence_warnings=True)
     _started = True
+
+
+def warm() -> None:
+    """Start the export server now (the first image otherwise waits about a second for it)."""
+    with _LOCK:
+        _ensure_server()
 
 
 def image_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, width: int = EXPORT_WIDTH) -> bytes:

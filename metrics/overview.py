@@ -17,6 +17,7 @@ __all__ = [
     "Kpi",
     "OverviewData",
     "SourceKpis",
+    "chart_data",
     "definitions_by_source",
     "latest_region_values",
     "overview_data",
@@ -64,6 +65,19 @@ class OverviewData:
     monthly: pd.DataFrame  # whole-territory net_change_km2 per complete month
     shares: pd.DataFrame  # whole-territory share_controlled_pct observations
     sources: list[dict[str, str]]  # source, definition, publisher, url, licence, method, definition_text
+
+
+def chart_data(data: OverviewData) -> pd.DataFrame:
+    """The figures behind the Overview chart, tidy: the monthly net changes (top panel) and the
+    shares (bottom panel), with the store's column names, oldest first."""
+    columns = ["date", "period_start", "territory", "region", "actor", "metric", "value", "source", "definition"]
+    parts = [frame.reindex(columns=columns) for frame in (data.monthly, data.shares) if not frame.empty]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    rows = pd.concat(parts, ignore_index=True).sort_values(["metric", "source", "definition", "date"], kind="stable")
+    return rows.assign(
+        date=rows["date"].dt.strftime("%Y-%m-%d"), period_start=rows["period_start"].dt.strftime("%Y-%m-%d")
+    ).reset_index(drop=True)
 
 
 def _missing(label: str, unit: str) -> Kpi:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from metrics.metadata import denominator_note
 from pages import cached
+from pages.downloads import chart_downloads
 
 # 0/ selection (from the shared sidebar in app.py)
 rev = cached.store_revision()
@@ -32,7 +33,11 @@ for group in data.kpis:
             column.caption(f"{kpi.as_of} · {kpi.note}" if kpi.as_of else kpi.note)
 
 # 3/ monthly net change with the share over time
-st.plotly_chart(cached.overview_chart(rev, sources, definitions), key="overview_chart", theme=None)
+chart = cached.overview_chart(rev, sources, definitions)
+st.plotly_chart(chart, key="overview_chart", theme=None)
+chart_downloads(
+    chart, cached.overview_chart_data(rev, sources, definitions), name="monthly-net-change-and-share", key="dl_chart"
+)
 
 # 4/ map of the oblasts on the latest date
 with_regions = cached.sources_with_regions(rev, sources, definitions)
@@ -45,7 +50,9 @@ if with_regions:
         bind="query-params",
     )
     source, definition = chosen.split("|", 1)
-    st.plotly_chart(cached.region_map(rev, source, definition), key="overview_map", theme=None)
+    oblast_map = cached.region_map(rev, source, definition)
+    st.plotly_chart(oblast_map, key="overview_map", theme=None)
+    chart_downloads(oblast_map, cached.region_map_data(rev, source, definition), name="oblast-shares-map", key="dl_map")
 else:
     st.info("None of the chosen sources has per-oblast figures, so there is no map.")
 

@@ -46,3 +46,28 @@ def test_overview_numbers_match_the_store(page: Page, app_url: str) -> None:
     area = page.get_by_test_id("stMetric").filter(has_text="Area controlled").first
     expect(area).to_contain_text(f"{latest['value']:,.0f} km²", timeout=60_000)
     expect(page.get_by_text(f"as of {latest['date']} · computed by this project").first).to_be_visible()
+
+
+def test_chart_downloads_are_report_ready_files(page: Page, app_url: str, tmp_path: Path) -> None:
+    """The PNG and CSV buttons under the Overview chart give a 2x image and the chart's figures."""
+    page.set_viewport_size({"width": 1400, "height": 2200})
+    page.goto(app_url)
+    expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=60_000)
+    with page.expect_download(timeout=60_000) as png:
+        page.get_by_role("button", name="PNG", exact=True).first.click()
+    image = tmp_path / png.value.suggested_filename
+    png.value.save_as(image)
+    data = image.read_bytes()
+    assert image.name == "monthly-net-change-and-share.png"
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(data[16:20], "big") == 2200  # 1100 CSS px at scale 2
+
+    with page.expect_download(timeout=60_000) as csv:
+        page.get_by_role("button", name="Data (CSV)", exact=True).first.click()
+    table = tmp_path / csv.value.suggested_filename
+    csv.value.save_as(table)
+    rows = pd.read_csv(table, keep_default_na=False)
+    november = rows[(rows["metric"] == "net_change_km2") & (rows["period_start"] == "2025-11-01")]
+    assert sorted(november["source"]) == ["DeepStateMap", "ISW (AFP analysis)"]
+    assert november.set_index("source").loc["ISW (AFP analysis)", "value"] == 701
+    assert november.set_index("source").loc["DeepStateMap", "value"] == pytest.approx(482.9, abs=0.1)
