@@ -58,6 +58,9 @@ benchmarks: install-dev
 	$(VENV)/bin/python -m benchmarks.startup
 	$(VENV)/bin/python -m benchmarks.shipped_figures
 	$(VENV)/bin/python -m benchmarks.overview
+	$(VENV)/bin/python -m benchmarks.ingest
+	$(VENV)/bin/python -m benchmarks.geodata
+	$(VENV)/bin/python -m benchmarks.exports
 
 # Remove the default SQLite store (the bundled data loads again on the next start).
 clean-store:

@@ -17,7 +17,7 @@ from metrics.store import get_engine
 
 
 class _NavigationPagesManager(PagesManager):
-    """Keep AppTest from rerunning the page file alone (see tests/test_app_overview.py)."""
+    """Keep AppTest from rerunning the page file alone (see tests/pages/conftest.py)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         PagesManager.uses_pages_directory = False
