@@ -36,6 +36,7 @@ st.set_page_config(page_title="Territorial control: Ukraine", page_icon=":materi
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
     st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
 ]
 page = st.navigation(pages)

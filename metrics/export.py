@@ -11,7 +11,7 @@ import pandas as pd
 from metrics.metadata import FIGURE_COLUMNS, metric_kind
 from metrics.pipelines import flows_by_period, net_change, period_end_stocks
 
-__all__ = ["FORMATS", "export_figures", "neutralise_formulas", "to_bytes"]
+__all__ = ["FORMATS", "export_figures", "neutralise_formulas", "select_rows", "to_bytes"]
 
 FORMATS = ("csv", "json", "xlsx")
 _TEXT_COLUMNS = ["territory", "region", "actor", "metric", "source", "definition", "source_url", "published", "notes"]
@@ -63,6 +63,26 @@ def export_figures(
     rows = rows.assign(_whole=rows["region"] != "")
     rows = rows.sort_values(["date", "period_start", "_whole", "region", "metric", "source", "definition"])
     return rows[FIGURE_COLUMNS].reset_index(drop=True)
+
+
+def select_rows(
+    figures: pd.DataFrame,
+    *,
+    sources: Sequence[str] | None = None,
+    definitions: Sequence[str] | None = None,
+    batches: Sequence[int] | None = None,
+    metrics: Sequence[str] | None = None,
+    region: str | None = None,
+    freq: str | None = None,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """The Data page's query: current ``figures`` of the chosen sources, definitions and batches
+    (None or empty: all), then ``export_figures`` with the other filters."""
+    for column, values in (("source", sources), ("definition", definitions), ("batch_id", batches)):
+        if values:
+            figures = figures[figures[column].isin(list(values))]
+    return export_figures(figures, metrics=metrics or None, region=region, freq=freq, start=start, end=end)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from metrics import overview as ov
 from metrics.auth import EditorGate
 from metrics.bundled import ensure_bundled_data
-from metrics.store import database_url, get_engine, list_series, read_figures, revision
+from metrics.store import database_url, get_engine, list_batches, list_series, read_figures, revision
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -120,3 +120,50 @@ def region_map(rev: Revision, source: str, definition: str) -> go.Figure:
         label = f"Area held per {source}'s polygon, {date:%Y-%m-%d}: {area:,.0f} km²"
         add_control_polygon(fig, web.geometry, label=label)
     return fig
+
+
+# -- Data page ---------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def region_names() -> dict[str, str]:
+    """ISO 3166-2 code -> name of the shipped regions of Ukraine."""
+    from metrics.schema import region_areas
+
+    return {code: name for code, (name, _area) in region_areas("UKR").items()}
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def batches(rev: Revision):  # a DataFrame (metrics.store.list_batches)
+    """Every batch, newest first."""
+    return list_batches(engine())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def all_figures(rev: Revision):  # a DataFrame of figures
+    """Every current figure, whole territory and regions."""
+    return read_figures(engine())
+
+
+@st.cache_data(max_entries=32, show_spinner="Selecting figures...")
+def data_rows(
+    rev: Revision,
+    *,
+    source: list[str],
+    definition: list[str],
+    metric: list[str],
+    region: str | None,
+    freq: str | None,
+    start: str | None,
+    end: str | None,
+    batch: list[int],
+):  # a DataFrame of export rows
+    """The Data page's query (``metrics.export.select_rows``) on the current figures."""
+    import pandas as pd
+
+    from metrics.export import select_rows
+
+    return select_rows(
+        all_figures(rev), sources=source, definitions=definition, batches=batch, metrics=metric, region=region,
+        freq=freq, start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None,
+    )  # fmt: skip

@@ -1,0 +1,51 @@
+"""AppTest of the Data page: the query controls change what is selected, as the CLI would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = "pages/data.py"
+
+
+@pytest.fixture
+def app(loaded_store: str, open_app: Callable[..., AppTest]) -> AppTest:
+    return open_app(loaded_store, PAGE)
+
+
+def _count(at: AppTest) -> int:
+    return int(at.subheader[0].value.split()[0].replace(",", ""))
+
+
+def test_all_current_figures_then_narrowed_to_november_2025_monthly_net_change(app: AppTest) -> None:
+    assert _count(app) == 43_066  # every bundled figure: DeepStateMap's 43,064 and ISW's 2
+    app.multiselect(key="data_metrics").set_value(["net_change_km2"])
+    app.selectbox(key="data_region").set_value("whole")
+    app.selectbox(key="data_freq").set_value("month")
+    app.date_input(key="data_from").set_value(dt.date(2025, 11, 1))
+    app.date_input(key="data_to").set_value(dt.date(2025, 11, 30)).run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value.set_index("source")
+    assert sorted(table.index) == ["DeepStateMap", "ISW (AFP analysis)"]
+    assert table.loc["ISW (AFP analysis)", "value"] == 701
+    assert table.loc["DeepStateMap", "value"] == pytest.approx(482.9, abs=0.1)
+    assert _count(app) == 2
+
+
+def test_source_region_and_batch_filters(app: AppTest) -> None:
+    app.multiselect(key="data_sources").set_value(["ISW (AFP analysis)"]).run()
+    assert _count(app) == 2
+    app.multiselect(key="data_sources").set_value([])
+    app.selectbox(key="data_region").set_value("UA-14").run()  # Donetsk: two metrics a day
+    donetsk = app.dataframe[0].value
+    assert set(donetsk["region"]) == {"UA-14"}
+    assert set(donetsk["metric"]) == {"area_controlled_km2", "share_controlled_pct"}
+    app.selectbox(key="data_region").set_value("all")
+    app.multiselect(key="data_batches").set_value([2]).run()  # the ISW file
+    assert _count(app) == 2
+    app.multiselect(key="data_metrics").set_value(["area_lost_km2"]).run()
+    assert _count(app) == 0
+    assert "Nothing matches" in app.info[0].value
