@@ -36,7 +36,9 @@ st.set_page_config(page_title="Territorial control: Ukraine", page_icon=":materi
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/sources.py", title="Sources", icon=":material/compare_arrows:", url_path="sources"),
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+    st.Page("pages/report.py", title="Report", icon=":material/picture_as_pdf:", url_path="report"),
     st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
 ]
 page = st.navigation(pages)

@@ -1,5 +1,6 @@
 """Chart and map exports on the shipped data (issue 6 targets): a warm PNG of the Overview chart
-under 0.5 s, of the oblast map under 1 s; also SVG, PDF and HTML timings and sizes.
+under 0.5 s, of the oblast map under 1 s, a month's PDF report under 15 s; also SVG, PDF and HTML
+timings and sizes.
 
 Run from the project root: python -m benchmarks.exports (needs Chromium or Chrome).
 """
@@ -16,6 +17,7 @@ from metrics import images
 from metrics import overview as ov
 from metrics.bundled import ensure_bundled_data
 from metrics.charts import monthly_net_change_chart
+from metrics.report import build_report, report_pdf
 from metrics.store import get_engine, list_series, read_figures
 
 
@@ -51,6 +53,13 @@ def main() -> None:
             print(f"  {fmt.upper()} of the {name}: {seconds:.3f} s, {size / 1024:.0f} KB")
         seconds, size = _timed(lambda fig=fig: images.html_bytes(fig), runs=3)
         print(f"  HTML of the {name}: {seconds:.3f} s, {size / 1024:.0f} KB (plotly.js inlined)")
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = get_engine(f"sqlite:///{tmp}/territory.sqlite")
+        ensure_bundled_data(engine, report=lambda _line: None)
+        started = time.perf_counter()
+        pdf = report_pdf(build_report(engine, "2025-11-01", "2025-11-30"))
+        report_seconds = time.perf_counter() - started
+        report(f"a month's PDF report (November 2025, {len(pdf) / 1024:.0f} KB)", report_seconds, 15)
 
 
 if __name__ == "__main__":

@@ -71,30 +71,24 @@ def add_control_polygon(fig: go.Figure, geometry: shapely.Geometry, *, label: st
     return fig
 
 
-def region_share_map(values: pd.DataFrame, *, title: str, subtitle: str, source: str) -> go.Figure:
-    """Regions coloured by ``share_controlled_pct`` (0-100).
-
-    ``values``: one row per region with ``region``, ``share_controlled_pct`` and, when known,
-    ``area_controlled_km2``. Regions without a value are drawn grey ("no figure").
-    """
-    by_region = values.set_index("region")
+def _choropleth(
+    colours: dict[str, tuple[str, str]], *, colourscale: object, cmin: float, cmax: float, colourbar: str, title: str,
+    subtitle: str, source: str,
+) -> go.Figure:
+    """The shipped regions filled with ``colours[region] = (colour, hover label)`` (grey "no figure"
+    where missing), with a colour bar from ``cmin`` to ``cmax``, in the house layout."""
     fig = go.Figure()
     for row in drawing_regions().itertuples():
-        share = by_region["share_controlled_pct"].get(row.region, np.nan)
-        area = by_region.get("area_controlled_km2", pd.Series(dtype=float)).get(row.region, np.nan)
-        colour = "#d9d9d9" if np.isnan(share) else sample_colorscale(SHARE_COLOURSCALE, [share / 100])[0]
-        label = f"{row.name}: no figure" if np.isnan(share) else f"{row.name}: {share:.1f} %"
-        if not np.isnan(area):
-            label += f" ({area:,.0f} km²)"
+        colour, label = colours.get(row.region, ("#d9d9d9", "no figure"))
         xs, ys = _rings(row.geometry)
         fig.add_scatter(
             x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines", line={"color": "#8c8c8c", "width": 0.6},
-            name=label, hoveron="fills", hoverinfo="name", showlegend=False,
+            name=f"{row.name}: {label}", hoveron="fills", hoverinfo="name", showlegend=False,
         )  # fmt: skip
     fig.add_scatter(
         x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
-        marker={"colorscale": SHARE_COLOURSCALE, "cmin": 0, "cmax": 100, "color": [0],
-                "colorbar": {"title": {"text": "Share<br>held, %"}, "thickness": 14, "len": 0.7}},
+        marker={"colorscale": colourscale, "cmin": cmin, "cmax": cmax, "color": [0],
+                "colorbar": {"title": {"text": colourbar}, "thickness": 14, "len": 0.7}},
     )  # fmt: skip
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
@@ -102,3 +96,90 @@ def region_share_map(values: pd.DataFrame, *, title: str, subtitle: str, source:
     fig.update_layout(hovermode="closest", margin={"l": 10, "r": 10, "t": 90, "b": 50})
     fig.layout.annotations[-1].update(y=-0.02)
     return fig
+
+
+def region_share_map(values: pd.DataFrame, *, title: str, subtitle: str, source: str) -> go.Figure:
+    """Regions coloured by ``share_controlled_pct`` (0-100).
+
+    ``values``: one row per region with ``region``, ``share_controlled_pct`` and, when known,
+    ``area_controlled_km2``. Regions without a value are drawn grey ("no figure").
+    """
+    colours = {}
+    for row in values.itertuples(index=False):
+        share = float(row.share_controlled_pct)
+        if np.isnan(share):
+            continue
+        label = f"{share:.1f} %"
+        area = float(getattr(row, "area_controlled_km2", np.nan))
+        if not np.isnan(area):
+            label += f" ({area:,.0f} km²)"
+        colours[row.region] = (sample_colorscale(SHARE_COLOURSCALE, [share / 100])[0], label)
+    return _choropleth(colours, colourscale=SHARE_COLOURSCALE, cmin=0, cmax=100, colourbar="Share<br>held, %",
+                       title=title, subtitle=subtitle, source=source)  # fmt: skip
+
+
+#: Gained (red) and lost (blue) areas: the ends of the colour-blind-safe ColorBrewer RdBu scale.
+GAINED_COLOUR, LOST_COLOUR = "#b2182b", "#2166ac"
+
+
+def region_change_map(values: pd.DataFrame, *, title: str, subtitle: str, source: str) -> go.Figure:
+    """Regions coloured by ``change_km2`` (area gained by the actor, negative: lost) on a diverging
+    scale centred on zero; ``values`` has one row per region with ``region`` and ``change_km2``."""
+    changes = values.dropna(subset=["change_km2"]).set_index("region")["change_km2"].astype(float)
+    bound = max(1.0, float(changes.abs().max())) if len(changes) else 1.0
+    scale = [[0.0, LOST_COLOUR], [0.5, "#f7f7f7"], [1.0, GAINED_COLOUR]]
+    colours = {
+        region: (sample_colorscale(scale, [(change / bound + 1) / 2])[0], f"{change:+,.1f} km²")
+        for region, change in changes.items()
+    }
+    return _choropleth(colours, colourscale=scale, cmin=-bound, cmax=bound, colourbar="Change,<br>km²",
+                       title=title, subtitle=subtitle, source=source)  # fmt: skip
+
+
+def add_change_polygons(fig: go.Figure, gained: shapely.Geometry, lost: shapely.Geometry, *, gained_km2: float,
+                        lost_km2: float) -> go.Figure:  # fmt: skip
+    """Draw gained and lost polygons (EPSG:4326) over a map of this module, with their km² in the legend."""
+    for geometry, colour, label in ((gained, GAINED_COLOUR, f"Gained: {gained_km2:,.1f} km²"),
+                                    (lost, LOST_COLOUR, f"Lost: {lost_km2:,.1f} km²")):  # fmt: skip
+        if geometry is None or geometry.is_empty:
+            fig.add_scatter(x=[None], y=[None], mode="lines", name=label, line={"color": colour})
+            continue
+        projected = to_equal_area(gpd.GeoSeries([geometry], crs="EPSG:4326")).iloc[0]
+        xs, ys = _rings(shapely.transform(projected, lambda xy: xy / 1000.0), holes=True)
+        fig.add_scatter(
+            x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines", line={"color": colour, "width": 1.2},
+            name=label, hoverinfo="name", hoveron="fills",
+        )  # fmt: skip
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": 0.03, "yanchor": "bottom"})
+    return fig
+
+
+def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp):  # type: ignore[no-untyped-def]
+    """The report's map of a period: per-oblast change of the first source with per-oblast figures
+    (``regions`` from ``metrics.report.regions_table``) and, where the store holds that source's
+    snapshots on the day before ``start`` and on ``end``, the gained and lost polygons themselves.
+    Returns (figure or None, a note saying what is drawn)."""
+    from geodata.change import snapshot_change
+    from geodata.store import NoSnapshotError
+
+    if regions.empty:
+        return None, "No source in the store has per-oblast figures, so there is no map of the period."
+    source = "DeepStateMap" if "DeepStateMap" in set(regions["source"]) else sorted(regions["source"])[0]
+    values = regions[regions["source"] == source]
+    before = start - pd.Timedelta(days=1)
+    fig = region_change_map(
+        values,
+        title=f"Change of the area held per oblast, {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+        subtitle=f"{source}; red: gained by Russian forces, blue: lost",
+        source=f"Source: {source}, figures of {before:%Y-%m-%d} and {end:%Y-%m-%d} (latest on or before each)",
+    )
+    note = f"Per oblast, {source}'s figures: the area held at the end of the period minus the day before it."
+    try:
+        change = snapshot_change(engine, source=source, start=before, end=end)
+    except (NoSnapshotError, LookupError, ValueError):
+        return fig, note + " The store holds no snapshots of both days, so the gained and lost polygons are not drawn."
+    whole = change.whole
+    add_change_polygons(fig, change.gained, change.lost, gained_km2=float(whole["gained_km2"]),
+                        lost_km2=float(whole["lost_km2"]))  # fmt: skip
+    return fig, note + (f" Polygons: gained {whole['gained_km2']:,.1f} km², lost {whole['lost_km2']:,.1f} km², "
+                        f"net {whole['net_km2']:+,.1f} km² between the snapshots.")  # fmt: skip

@@ -1,4 +1,5 @@
-"""Command line: ``python -m metrics init|import|export|batches|retract|restore`` (contracts in DESIGN.md).
+"""Command line: ``python -m metrics init|import|import-events|export|report|batches|retract|restore``
+(contracts in DESIGN.md).
 
 Exit codes: 0 success, 2 bad input (one line per problem), 1 any other failure.
 """
@@ -26,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     imports = sub.add_parser("import", help="import a CSV file of figures as one batch")
     imports.add_argument("file", type=Path, metavar="FILE.csv")
     imports.add_argument("--dry-run", action="store_true", help="check and count the changes; store nothing")
+    events = sub.add_parser("import-events", help="import a CSV file of events (date, label, source) as one batch")
+    events.add_argument("file", type=Path, metavar="FILE.csv")
+    events.add_argument("--dry-run", action="store_true", help="check and count the changes; store nothing")
     export = sub.add_parser("export", help="export current figures as tidy rows")
     export.add_argument("--metric", choices=METRICS)
     export.add_argument("--source")
@@ -36,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--to", dest="end", metavar="DATE")
     export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: standard output)")
+    report = sub.add_parser("report", help="a period's report as PDF or self-contained HTML")
+    report.add_argument("--from", dest="start", metavar="DATE", required=True)
+    report.add_argument("--to", dest="end", metavar="DATE", required=True)
+    report.add_argument("--out", type=Path, metavar="FILE", required=True, help="report.pdf or report.html")
     sub.add_parser("batches", help="list the batches, newest first (id first)")
     for name, what in (("retract", "take a batch back (its figures stay stored; superseded ones return)"),
                        ("restore", "make a retracted batch current again")):  # fmt: skip
@@ -75,6 +83,52 @@ def _import(args: argparse.Namespace) -> int:
     engine = get_engine()
     ensure_bundled_data(engine, report=print)  # stdout: stderr carries only the file's problems
     result = import_figures(engine, data, shown, who=_user(), dry_run=args.dry_run)
+    for problem in result.parsed.problems if result.status == "invalid" else ():
+        print(problem.as_text(shown), file=sys.stderr)
+    for note in result.parsed.notes if result.status != "invalid" else ():
+        print(f"note: {note}")
+    print(result.message)
+    return 2 if result.status == "invalid" else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Exit 0 written; 2 bad dates or file name (one line); 1 anything else (e.g. no browser for a PDF)."""
+    from metrics.report import FORMATS, write_report
+
+    start, end = _date(args.start, "--from"), _date(args.end, "--to")
+    if args.out.suffix.lower().lstrip(".") not in FORMATS:
+        print(f"{args.out}: the report is written as .pdf or .html; name the file accordingly", file=sys.stderr)
+        return 2
+    if start > end:
+        print(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}", file=sys.stderr)
+        return 2
+    engine = get_engine()
+    ensure_bundled_data(engine, report=lambda line: print(line, file=sys.stderr))
+    write_report(engine, f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", args.out,
+                 progress=lambda stage, done: print(f"[{done:4.0%}] {stage}", file=sys.stderr))  # fmt: skip
+    print(f"{args.out}: report of {start:%Y-%m-%d} to {end:%Y-%m-%d}, {args.out.stat().st_size:,} bytes")
+    return 0
+
+
+def _import_events(args: argparse.Namespace) -> int:
+    """Exit 0 imported, dry run or already imported; 2 bad input (one line per problem on stderr)."""
+    from metrics.events import import_events
+    from metrics.ingest import Problem, upload_size_problem
+
+    shown = str(args.file)
+    try:
+        too_big = upload_size_problem(args.file.stat().st_size)
+        if too_big is not None:
+            print(too_big.as_text(shown), file=sys.stderr)
+            return 2
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(Problem(1, "", f"cannot read the file ({exc.strerror or exc})", "check the path").as_text(shown),
+              file=sys.stderr)  # fmt: skip
+        return 2
+    engine = get_engine()
+    ensure_bundled_data(engine, report=print)
+    result = import_events(engine, data, shown, who=_user(), dry_run=args.dry_run)
     for problem in result.parsed.problems if result.status == "invalid" else ():
         print(problem.as_text(shown), file=sys.stderr)
     for note in result.parsed.notes if result.status != "invalid" else ():
@@ -145,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "import":
             return _import(args)
+        if args.command == "import-events":
+            return _import_events(args)
+        if args.command == "report":
+            return _report(args)
         if args.command == "export":
             return _export(args)
         if args.command in ("retract", "restore"):

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from metrics.store import add_batch, batch_exists, create_schema, write_transaction
 
-__all__ = ["BUNDLED_FIGURES_DIR", "bundled_files", "ensure_bundled_data"]
+__all__ = ["BUNDLED_EVENTS_DIR", "BUNDLED_FIGURES_DIR", "bundled_event_files", "bundled_files", "ensure_bundled_data"]
 
 BUNDLED_FIGURES_DIR = Path(__file__).resolve().parents[1] / "geodata" / "data" / "figures"
 
@@ -68,4 +68,40 @@ def ensure_bundled_data(engine: Engine, report: Callable[[str], None] = print) -
             continue
         loaded.append(path.name)
         report(f"  {path.name}: loaded in {time.perf_counter() - started:.1f} s")
+    loaded.extend(_ensure_bundled_events(engine, report))
+    return loaded
+
+
+BUNDLED_EVENTS_DIR = Path(__file__).resolve().parents[1] / "geodata" / "data" / "events"
+
+
+def bundled_event_files() -> list[Path]:
+    """The shipped event files (``metrics.events``), in load order."""
+    return sorted(BUNDLED_EVENTS_DIR.glob("*.csv"))
+
+
+def _ensure_bundled_events(engine: Engine, report: Callable[[str], None]) -> list[str]:
+    """Load each shipped event file not yet in the store as one batch of events (once, like the figures)."""
+    loaded = []
+    for path in bundled_event_files():
+        data = path.read_bytes()
+        sha256 = hashlib.sha256(data).hexdigest()
+        with engine.connect() as conn:
+            if batch_exists(conn, sha256):
+                continue
+        from metrics.events import parse_events_csv, store_events  # the CSV checks: only when a file is loaded
+
+        parsed = parse_events_csv(data, path.name)
+        if not parsed.ok:  # a shipped file must be clean: tests check it
+            raise ValueError("\n".join(p.as_text(str(path)) for p in parsed.problems))
+        report(f"Loading bundled events {path.name}: {len(parsed.events)} events")
+        try:
+            with write_transaction(engine) as conn:
+                if batch_exists(conn, sha256):  # landed while we were reading the file
+                    continue
+                store_events(conn, parsed.events, filename=f"bundled:{path.name}", sha256=sha256, who="bundled data")
+        except IntegrityError:
+            report(f"  {path.name}: already loaded by another process")
+            continue
+        loaded.append(path.name)
     return loaded

@@ -3,6 +3,7 @@ definitions, and a source line with the as-of date drawn on the figure itself.""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import pandas as pd
@@ -13,11 +14,13 @@ from metrics.metadata import metadata
 
 __all__ = [
     "PALETTE",
+    "add_event_markers",
     "before_after_chart",
     "house_layout",
     "monthly_net_change_chart",
     "series_colours",
     "source_line",
+    "sources_chart",
 ]
 
 #: Okabe-Ito, safe for the common colour-vision deficiencies.
@@ -143,3 +146,204 @@ def before_after_chart(series: pd.DataFrame, *, title: str) -> go.Figure:
         source=source_line(as_of),
         height=420,
     )
+
+
+#: At most this many events in a chart's range get a label drawn on it; beyond, labels show on hover only.
+MAX_EVENT_LABELS = 6
+_EVENT_ROWS = 3  # staggered label rows above the plot
+_EVENT_ROW_PX = 16
+_EVENT_COLOUR = "#444"
+
+
+def _dates(values: object) -> pd.Series:
+    try:
+        dates = pd.to_datetime(pd.Series(values), errors="coerce")
+    except (TypeError, ValueError):
+        return pd.Series(dtype="datetime64[ns]")
+    return dates.dropna() if pd.api.types.is_datetime64_any_dtype(dates) else pd.Series(dtype="datetime64[ns]")
+
+
+def _axis_name(ref: str) -> str:
+    """``"y2"`` -> ``"yaxis2"``."""
+    return f"{ref[0]}axis{ref[1:]}"
+
+
+def add_event_markers(fig: go.Figure, events: pd.DataFrame, *, max_labels: int = MAX_EVENT_LABELS) -> go.Figure:
+    """Events as dotted vertical lines across every panel, ▼ markers at the top whose hover gives the full
+    label, source and link, and short labels staggered over up to three rows just above the first panel
+    (the top margin grows to hold them, so they never cover the data).
+
+    ``events``: ``date``, ``label``, ``short_label``, ``source`` (``url`` optional), as from
+    ``metrics.events.read_events``. Only events within the dates the figure's traces span are drawn. With
+    more than ``max_labels`` of them, or when the labels would need more than three rows, no label is
+    drawn (the markers still hover). Returns ``fig``, changed in place.
+    """
+    pairs: dict[tuple[str, str], None] = {}
+    spans = []
+    for trace in fig.data:
+        dates = _dates(getattr(trace, "x", None))
+        if dates.empty:
+            continue
+        spans.append((dates.min(), dates.max()))
+        pairs[(getattr(trace, "xaxis", None) or "x", getattr(trace, "yaxis", None) or "y")] = None
+    if events is None or events.empty or not spans:
+        return fig
+    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    shown = events[(events["date"] >= low) & (events["date"] <= high)].sort_values("date")
+    if shown.empty:
+        return fig
+    for x_ref, y_ref in pairs:
+        for day in shown["date"]:
+            fig.add_shape(
+                type="line", x0=day, x1=day, y0=0, y1=1, xref=x_ref, yref=f"{y_ref} domain",
+                line={"color": _EVENT_COLOUR, "width": 1, "dash": "dot"}, layer="above",
+            )  # fmt: skip
+
+    def top(pair: tuple[str, str]) -> float:
+        domain = fig.layout[_axis_name(pair[1])].domain
+        return domain[1] if domain else 1.0
+
+    x_ref, y_ref = max(pairs, key=top)
+    taken = [int(key.removeprefix("yaxis") or 1) for key in fig.layout.to_plotly_json() if key.startswith("yaxis")]
+    overlay = f"y{max(taken, default=1) + 1}"
+    fig.update_layout({_axis_name(overlay): {"overlaying": y_ref, "range": [0, 1], "visible": False,
+                                             "fixedrange": True}})  # fmt: skip
+    urls = shown["url"] if "url" in shown else pd.Series("", index=shown.index)
+    fig.add_scatter(
+        x=shown["date"], y=[0.985] * len(shown), xaxis=x_ref, yaxis=overlay, mode="markers", name="Events",
+        showlegend=False, cliponaxis=False,  # labelled, or self-explaining on hover: no legend row to wrap
+        marker={"symbol": "triangle-down", "size": 11, "color": _EVENT_COLOUR},
+        customdata=list(zip(shown["label"], shown["source"], urls.fillna(""), strict=True)),
+        hovertemplate="<b>%{x|%Y-%m-%d}</b>: %{customdata[0]}<br>Source: %{customdata[1]} %{customdata[2]}"
+        "<extra>event</extra>",
+    )  # fmt: skip
+    rows = _stagger(shown["date"], shown["short_label"], low, high) if len(shown) <= max_labels else None
+    if rows is None:
+        fig.data[-1].name = "Events (hover the ▼ markers)"
+        return fig
+    span = max((high - low).total_seconds(), 1.0)
+    for (day, text), row in zip(zip(shown["date"], shown["short_label"], strict=True), rows, strict=True):
+        right = (day - low).total_seconds() / span > 0.55  # labels near the right edge run leftwards
+        fig.add_annotation(  # above the plot, in a strip of the top margin: never over the data
+            x=day, xref=x_ref, y=1, yref=f"{y_ref} domain", yanchor="bottom", yshift=2 + _EVENT_ROW_PX * row,
+            text=text, showarrow=False, xanchor="right" if right else "left", xshift=2 if right else -2,
+            font={"size": 11, "color": "#222"},
+        )  # fmt: skip
+    strip = _EVENT_ROW_PX * (max(rows) + 1) + 4
+    top_margin = fig.layout.margin.t if fig.layout.margin.t is not None else 100
+    height = fig.layout.height if fig.layout.height is not None else 450
+    fig.update_layout(margin={"t": top_margin + strip}, height=height + strip)  # the plot keeps its size
+    # the title at the top of the image, so that the label strip lies between the subtitle and the plot
+    fig.update_layout(title={"y": 1 - 12 / (height + strip), "yref": "container", "yanchor": "top"})
+    return fig
+
+
+def _stagger(days: pd.Series, texts: pd.Series, low: pd.Timestamp, high: pd.Timestamp) -> list[int] | None:
+    """A label row per event so that labels in one row do not overlap (estimated for a plot about 600 px
+    wide); None when more than ``_EVENT_ROWS`` rows would be needed."""
+    span = max((high - low).total_seconds(), 1.0)
+    ends: list[float] = []  # per row, the right end of its last label (fraction of the range)
+    rows = []
+    for day, text in zip(days, texts, strict=True):
+        position = (day - low).total_seconds() / span
+        width = (len(str(text)) * 6.5 + 12) / 600
+        start, end = (position - width, position) if position > 0.55 else (position, position + width)
+        row = next((i for i, right in enumerate(ends) if right < start), len(ends))
+        if row >= _EVENT_ROWS:
+            return None
+        if row == len(ends):
+            ends.append(end)
+        else:
+            ends[row] = end
+        rows.append(row)
+    return rows
+
+
+def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq: str) -> go.Figure:
+    """The metric per period for each source and definition, with the spread between them shaded.
+
+    ``series``: ``metrics.sources.compare_series``; ``band``: ``metrics.sources.spread_band``. Flows are
+    drawn at the middle of their period, stocks at its end; the shaded column of a period spans the
+    period and reaches from the lowest to the highest value.
+    """
+    from metrics.sources import FREQUENCY_NAMES
+
+    meta = metadata()["metrics"][metric]
+    flow = meta["kind"] == "flow"
+    unit = "%" if meta["unit"] == "percent" else "km²"
+    number = "%{y:.2f} %" if unit == "%" else ("%{y:+,.1f} km²" if flow else "%{y:,.0f} km²")
+    period = FREQUENCY_NAMES[freq]
+
+    def x_of(frame: pd.DataFrame) -> pd.Series:
+        return frame["first_day"] + (frame["date"] - frame["first_day"]) / 2 if flow else frame["date"]
+
+    fig = go.Figure()
+    if not band.empty:
+        days = (band["date"] - band["first_day"]).dt.days + 1
+        width = (days * 86_400_000 * (1.0 if flow else 0.9)).tolist()
+        fig.add_bar(
+            x=x_of(band), y=band["spread"], base=band["low"], width=width, name="Spread between the series",
+            marker={"color": "rgba(110,110,110,0.22)", "line": {"width": 0}},
+            customdata=list(zip(band["period"], band["low_label"], band["high_label"], strict=True)),
+            hovertemplate="%{customdata[0]}: spread "
+            + ("%{y:.2f} pp" if unit == "%" else "%{y:,.1f} km²")
+            + " (lowest %{customdata[1]}, highest %{customdata[2]})<extra></extra>",
+        )  # fmt: skip
+    labels = sorted(series["label"].unique())
+    colours = series_colours(labels)
+    for label in labels:
+        rows = series[series["label"] == label].sort_values("date")
+        if flow:
+            computed = f"change of {period}-end stocks" if metric == "net_change_km2" else "sum of reported figures"
+            how = rows["derived"].map({True: computed, False: "as reported"})
+        else:
+            how = "as of " + rows["observed_date"].dt.strftime("%Y-%m-%d")
+            how = how.where(~rows["carried_forward"], how + " (carried forward)")
+        fig.add_scatter(
+            x=x_of(rows), y=rows["value"], name=label, mode="markers" if len(rows) == 1 else (
+                "lines+markers" if len(rows) <= 60 else "lines"),
+            line={"color": colours[label], "width": 2}, marker={"color": colours[label], "size": 8},
+            customdata=list(zip(rows["period"], how, strict=True)),
+            hovertemplate="%{customdata[0]}: " + number + " (%{customdata[1]})<extra>" + label + "</extra>",
+        )  # fmt: skip
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(title=f"{meta['title']}, {unit}", zeroline=True, zerolinecolor="#888")
+    if flow:
+        fig.update_yaxes(tickformat="+,")
+    elif unit == "%":
+        fig.update_yaxes(ticksuffix=" %")
+    kinds = series[["source", "definition"]].drop_duplicates().sort_values(["source", "definition"])
+    definitions = "; ".join(f"{r.source}: {r.definition or 'no definition'}" for r in kinds.itertuples())
+    as_of = (
+        series.assign(date=series["observed_date"] if not flow else series["date"])
+        .sort_values("date")
+        .groupby(["source", "definition"])
+        .tail(1)
+    )
+    when = f"per {period}" if flow else f"at the end of each {period}"
+    # Lines short enough for a phone (plotly does not wrap): the title, subtitle and source line are wrapped.
+    title = _wrap(f"{meta['title']} {when}", 40)
+    subtitle = _wrap(
+        "Russian forces, whole of Ukraine, by source and definition. Shaded: the spread between the series (lowest "
+        "to highest).",
+        60,
+    )
+    subtitle += "<br>" + _wrap(f"Definitions: {definitions or 'none chosen'}", 60)
+    source = "<br>".join(_wrap(part, 52) for part in source_line(as_of).split("; "))
+    height = 600
+    fig = house_layout(fig, title=title, subtitle=subtitle, source=source, height=height)
+    top = 30 + 22 * (title.count("<br>") + 1) + 16 * (subtitle.count("<br>") + 1)
+    # room for a legend of one row per entry (a phone wraps it so) above the source line
+    bottom = 40 + 21 * (len(fig.data)) + 15 * (source.count("<br>") + 1)
+    fig.update_layout(
+        margin={"t": top, "b": bottom}, title={"y": 1 - 12 / height, "yref": "container", "yanchor": "top"}
+    )
+    # the source line at the bottom of the image, below the legend
+    fig.update_annotations(y=-(bottom - 6) / (height - top - bottom), yanchor="bottom", selector={"text": source})
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters with ``<br>``."""
+    return "<br>".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text

@@ -46,6 +46,7 @@ from metrics.metadata import FIGURE_COLUMNS, KEY_COLUMNS
 __all__ = [
     "Batch",
     "DEFAULT_DB_FILE",
+    "Event",
     "Figure",
     "Snapshot",
     "add_batch",
@@ -118,6 +119,23 @@ class Snapshot(Base):
     definition: Mapped[str] = mapped_column(String(200), default="")
     geometry_wkb: Mapped[bytes] = mapped_column(LargeBinary)
     area_km2: Mapped[float] = mapped_column(Float)
+
+
+class Event(Base):
+    """Something that happened on a date (a claimed capture, a meeting), drawn as a marker on time charts.
+
+    Events belong to a batch like figures: retracting it hides them, nothing is deleted. The latest
+    active batch wins per (date, label, source)."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(Text)
+    short_label: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
 
 
 def database_url() -> str:

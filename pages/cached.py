@@ -19,6 +19,8 @@ from metrics.bundled import ensure_bundled_data
 from metrics.store import database_url, get_engine, list_batches, list_series, read_figures, revision
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import plotly.graph_objects as go
 
 _log = logging.getLogger("territory")
@@ -73,10 +75,50 @@ def overview(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ..
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def overview_chart(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> go.Figure:
-    from metrics.charts import monthly_net_change_chart
+    from metrics.charts import add_event_markers, monthly_net_change_chart
 
     data = overview(rev, sources, definitions)
-    return monthly_net_change_chart(data.monthly, data.shares)
+    return add_event_markers(monthly_net_change_chart(data.monthly, data.shares), events(rev))
+
+
+# -- events and the Sources page ----------------------------------------------------------------
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def events(rev: Revision):  # a DataFrame (metrics.events.read_events)
+    """The current events (markers on the time charts)."""
+    from metrics.events import read_events  # the CSV checks (pandera): on first use
+
+    return read_events(engine())
+
+
+def figures_span(rev: Revision) -> tuple[dt.date, dt.date] | None:
+    """First and last date of the whole-territory figures (the Sources page's date range)."""
+    figures = whole_territory_figures(rev)
+    return (figures["date"].min().date(), figures["date"].max().date()) if not figures.empty else None
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def sources_view(
+    rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], metric: str, freq: str,
+    start: dt.date | None, end: dt.date | None,
+):  # fmt: skip  # a metrics.sources.SourcesView
+    from metrics.sources import sources_view as view
+
+    figures = ov.select_figures(whole_territory_figures(rev), sources, definitions)
+    return view(figures, metric, freq, start=start, end=end)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def sources_chart(
+    rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], metric: str, freq: str,
+    start: dt.date | None, end: dt.date | None,
+) -> go.Figure:  # fmt: skip
+    from metrics.charts import add_event_markers
+    from metrics.charts import sources_chart as chart
+
+    data = sources_view(rev, sources, definitions, metric, freq, start, end)
+    return add_event_markers(chart(data.series, data.band, metric=metric, freq=freq), events(rev))
 
 
 def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
@@ -167,3 +209,13 @@ def data_rows(
         all_figures(rev), sources=source, definitions=definition, batches=batch, metrics=metric, region=region,
         freq=freq, start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None,
     )  # fmt: skip
+
+
+# -- Report page -------------------------------------------------------------------------------
+
+
+def build_report(rev: Revision, start, end, progress=None):  # type: ignore[no-untyped-def]  # a metrics.report.Report
+    """The report of a period (not cached: the page keeps the last one in the session)."""
+    from metrics.report import build_report as build
+
+    return build(engine(), start, end, progress=progress)

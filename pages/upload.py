@@ -4,7 +4,7 @@ import streamlit as st
 
 from geodata import ingest as geo_ingest
 from geodata import sync as geo_sync
-from metrics import auth, ingest, review
+from metrics import auth, events, ingest, review
 from metrics.charts import before_after_chart
 from metrics.store import list_batches, set_batch_status
 from pages import cached
@@ -247,6 +247,74 @@ if editor:
                         f"{len(outcome.failed)} file(s) refused",
                         state="complete",
                     )
+
+# 4b/ events: dated happenings drawn as markers on the time charts
+st.header("Events")
+st.caption(
+    "Events (a claimed capture, a round of talks) are drawn as dotted lines on the time charts, their full "
+    "label on hover. A CSV file of events is one batch, like figures: checked, previewed, stored when you "
+    "commit it, and retractable below."
+)
+events_left, events_right = st.columns([1, 2])
+events_left.download_button(
+    "Download the events template CSV",
+    data=events.template_csv(),
+    file_name="events_template.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    key="upload_events_template",
+)
+with events_right.expander("Events CSV format"):
+    st.markdown(
+        "One event a row, with a header row. Required columns: `date` (YYYY-MM-DD), `label` (what happened, at "
+        f"most {events.MAX_LABEL} characters), `source` (who reported it). Optional: `short_label` (drawn on the "
+        f"charts, at most {events.MAX_SHORT_LABEL} characters; else the label's first words), `url` (http or "
+        "https), `notes`. Read like files of figures: any common encoding and delimiter."
+    )
+if editor:
+    events_file = st.file_uploader(
+        "CSV file of events", type=["csv", "tsv", "txt"], max_upload_size=limit_mb, key="upload_events_file"
+    )
+    if events_file is not None:
+        events_data = events_file.getvalue()
+        if st.session_state.get("upload_events_parsed_id") != events_file.file_id:
+            st.session_state["upload_events_parsed"] = events.parse_events_csv(events_data, events_file.name)
+            st.session_state["upload_events_parsed_id"] = events_file.file_id
+        parsed_events = st.session_state["upload_events_parsed"]
+        st.caption(
+            f"{parsed_events.filename}: {parsed_events.size:,} bytes, read as {parsed_events.encoding or '?'}, "
+            f"delimiter {parsed_events.delimiter!r}, sha256 {parsed_events.sha256[:12]}"
+        )
+        stored = events.stored_batch(engine, parsed_events)
+        if stored is not None:
+            st.info(
+                f"These exact bytes are already stored as batch {stored[0]} ({stored[1]}); storing them again "
+                "changes nothing." + (" Restore the batch below to show them." if stored[1] != "active" else "")
+            )
+        elif not parsed_events.ok:
+            st.error(
+                f"{len(parsed_events.problems)} problem(s) in {parsed_events.filename}: nothing was stored. "
+                "Fix them and upload the file again.",
+                icon=":material/error:",
+            )
+            st.dataframe(review.problems_table(parsed_events.problems), hide_index=True, key="upload_events_problems")
+        else:
+            for note in parsed_events.notes:
+                st.caption(f"Note: {note}")
+            st.dataframe(
+                events.plan_events(engine, parsed_events),
+                hide_index=True,
+                key="upload_events_preview",
+                column_order=["line", "change", "date", "label", "short_label", "source", "url", "notes"],
+                column_config={"date": st.column_config.DateColumn("date", format="YYYY-MM-DD")},
+            )
+            count = len(parsed_events.events)
+            if st.button(f"Store {count} event(s) as a new batch", type="primary", key="upload_events_commit"):
+                result = events.import_events(
+                    engine, events_data, parsed_events.filename, who=f"upload page ({client})", parsed=parsed_events
+                )
+                st.session_state["upload_message"] = (result.status, result.message)
+                st.rerun()
 
 # 5/ batch history, with retract and restore
 st.header("Batches")

@@ -171,7 +171,11 @@ def test_batches_lists_ids_and_retract_and_restore_change_the_export(store_url: 
     listing = _metrics(store_url, "batches")
     assert listing.returncode == 0, listing.stderr
     ids = {line.split("\t")[4]: line.split("\t")[0] for line in listing.stdout.splitlines()}
-    assert set(ids) == {"bundled:deepstatemap_occupied.csv.gz", "bundled:isw_afp_2025-12.csv"}
+    assert set(ids) == {
+        "bundled:deepstatemap_occupied.csv.gz",
+        "bundled:isw_afp_2025-12.csv",
+        "bundled:events_2025-12.csv",
+    }
     isw = ids["bundled:isw_afp_2025-12.csv"]
     query = ("export", "--source", "ISW (AFP analysis)", "--format", "json")
     assert len(json.loads(_metrics(store_url, *query).stdout)) == 2

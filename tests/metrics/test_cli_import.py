@@ -83,7 +83,7 @@ def test_import_prints_a_summary_and_a_re_import_is_a_no_op(
     assert "Loading bundled data" in out  # the first start loads the bundled data (on stdout)
     assert "8 figures: 8 new, 0 superseding, 0 unchanged" in out and "dry run: nothing stored" in out
     before = _counts(url)
-    assert before[0] == 2  # the two bundled files
+    assert before[0] == 3  # the two bundled files of figures and the bundled events
 
     first = _metrics(url, "import", str(path))  # the real command line, once
     assert first.returncode == 0, first.stderr

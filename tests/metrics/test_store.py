@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from metrics.bundled import bundled_files, ensure_bundled_data
+from metrics.bundled import bundled_event_files, bundled_files, ensure_bundled_data
 from metrics.schema import validate_figures
 from metrics.store import (
     Batch,
@@ -149,10 +149,11 @@ def test_bundled_data_loads_each_shipped_file_once(engine: Engine) -> None:
     files = bundled_files()
     assert {f.name for f in files} >= {"deepstatemap_occupied.csv.gz", "isw_afp_2025-12.csv"}
     lines: list[str] = []
-    assert ensure_bundled_data(engine, report=lines.append) == [f.name for f in files]
+    landed = [*files, *bundled_event_files()]  # the events file lands as a batch of events
+    assert ensure_bundled_data(engine, report=lines.append) == [f.name for f in landed]
     batches = list_batches(engine)
-    assert sorted(batches["filename"]) == sorted(f"bundled:{f.name}" for f in files)
-    rows_per_file = {f"bundled:{f.name}": _rows_in_files([f]) for f in files}
+    assert sorted(batches["filename"]) == sorted(f"bundled:{f.name}" for f in landed)
+    rows_per_file = {f"bundled:{f.name}": _rows_in_files([f]) for f in landed}
     assert dict(zip(batches["filename"], batches["rows"], strict=True)) == rows_per_file
     expected = _rows_in_files(files)
     assert _count(engine, Figure) == expected == len(read_figures(engine))
@@ -164,7 +165,7 @@ def test_bundled_data_loads_each_shipped_file_once(engine: Engine) -> None:
     again: list[str] = []
     assert ensure_bundled_data(engine, report=again.append) == []
     assert again == []  # nothing to say: nothing loaded
-    assert _count(engine, Batch) == len(files) and _count(engine, Figure) == expected
+    assert _count(engine, Batch) == len(landed) and _count(engine, Figure) == expected
     assert revision(engine) == revision_before
 
 
@@ -198,10 +199,11 @@ def test_two_processes_starting_together_load_the_bundled_data_once(store_url: s
         assert proc.returncode == 0, err
     loaded = [name for out, _ in outputs for name in out.strip().split(",") if name]
     files = bundled_files()
-    assert sorted(loaded) == sorted(f.name for f in files)  # each file landed once, whoever landed it
+    shipped = [*files, *bundled_event_files()]
+    assert sorted(loaded) == sorted(f.name for f in shipped)  # each file landed once, whoever landed it
     engine = get_engine(store_url)
     batches = list_batches(engine)
-    assert sorted(batches["filename"]) == sorted(f"bundled:{f.name}" for f in files)
+    assert sorted(batches["filename"]) == sorted(f"bundled:{f.name}" for f in shipped)
     assert _count(engine, Figure) == _rows_in_files(files)
 
 

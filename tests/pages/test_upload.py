@@ -223,3 +223,57 @@ def test_pulling_deepstatemap_days_from_an_archive_stores_them(
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *_: object) -> None:
         pass
+
+
+# --- events --------------------------------------------------------------------------------------------
+
+EVENTS = b"date,label,source,url\n2025-12-20,Test talks in Geneva,Test Desk,https://example.org/talks\n"
+BAD_EVENTS = b"date;label;source\n2025-12-32;Test talks;Test Desk\n2025-12-21;;Test Desk\n"
+
+
+def _upload_events(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="upload_events_file").set_value((name, data, "text/csv")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_events_file_is_previewed_then_stored_and_can_be_retracted(
+    own_store: str, open_app: Callable[..., AppTest]
+) -> None:
+    from metrics.events import read_events
+
+    before = _batches(own_store)
+    at = _upload_events(open_app(own_store, PAGE), "talks.csv", EVENTS)
+    preview = at.dataframe[0].value  # the preview comes before the batch history
+    assert preview[["line", "change", "label", "source"]].values.tolist() == [
+        [2, "new", "Test talks in Geneva", "Test Desk"]
+    ]
+    assert _batches(own_store) == before  # previewing stores nothing
+
+    at.button(key="upload_events_commit").click().run()
+    assert not at.exception, at.exception
+    new_id, filename, status = _batches(own_store)[0]
+    assert (filename, status) == ("talks.csv", "active")
+    assert any(f"1 event: 1 new, 0 updating, 0 unchanged; stored as batch {new_id}" in s.value for s in at.success)
+    assert "Test talks in Geneva" in read_events(get_engine(own_store))["label"].tolist()
+
+    at = _upload_events(open_app(own_store, PAGE), "talks-again.csv", EVENTS)  # the same bytes: nothing to do
+    assert any(f"already stored as batch {new_id}" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "upload_events_commit"]
+
+    at.selectbox(key="upload_batch").set_value(new_id).run()
+    at.button(key="upload_retract").click().run()
+    assert "Test talks in Geneva" not in read_events(get_engine(own_store))["label"].tolist()
+
+
+def test_a_bad_events_file_shows_every_problem_and_stores_nothing(
+    own_store: str, open_app: Callable[..., AppTest]
+) -> None:
+    before = _batches(own_store)
+    at = _upload_events(open_app(own_store, PAGE), "bad-events.csv", BAD_EVENTS)
+    assert "nothing was stored" in at.error[0].value
+    report = at.dataframe[0].value
+    assert report[["line", "column"]].values.tolist() == [[2, "date"], [3, "label"]]
+    assert '"2025-12-32"' in report.iloc[0]["problem"]
+    assert not [b for b in at.button if b.key == "upload_events_commit"]
+    assert _batches(own_store) == before

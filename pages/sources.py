@@ -1,0 +1,204 @@
+"""Sources: one metric from several sources and definitions side by side, the spread between them, and
+the checks of each source's figures against its own areas. Every control is in the URL."""
+
+import streamlit as st
+
+from metrics.events import between
+from metrics.metadata import METRICS, denominator_note, metadata
+from metrics.sources import FREQUENCY_NAMES, TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
+from pages import cached
+from pages.downloads import chart_downloads
+
+DASH = "–"  # a value a source does not have
+DAY = "YYYY-MM-DD"
+
+# 0/ selection (the shared sidebar in app.py) and the page's own controls
+rev = cached.store_revision()
+sources, definitions = st.session_state.get("selection", ((), ()))
+
+st.title("Sources side by side")
+st.caption(
+    "The same metric from each chosen source and definition, per period, with the spread between them "
+    "shaded. Sources count different things (see the definitions): a spread is a difference of definitions, "
+    "not an error. Below, each source's own figures are checked against each other."
+)
+span = cached.figures_span(rev)
+if not sources or not definitions:
+    st.info("Choose at least one source and one definition in the sidebar.")
+    st.stop()
+if span is None:
+    st.info("The store holds no figures yet: add some on the Upload page.")
+    st.stop()
+first, last = span
+meta = metadata()["metrics"]
+
+metric_col, freq_col, from_col, to_col = st.columns([3, 4, 2, 2], vertical_alignment="bottom")
+metric = metric_col.selectbox(
+    "Metric",
+    METRICS,
+    index=METRICS.index("net_change_km2"),
+    format_func=lambda m: meta[m]["title"],
+    key="metric",
+    bind="query-params",
+)
+freq = freq_col.segmented_control(
+    "Per",
+    list(FREQUENCY_NAMES),
+    default="M",
+    format_func=FREQUENCY_NAMES.get,
+    required=True,
+    key="freq",
+    bind="query-params",
+)
+start = from_col.date_input(
+    "From", value=first, min_value=first, max_value=last, format="YYYY-MM-DD", key="from", bind="query-params"
+)
+end = to_col.date_input(
+    "To", value=last, min_value=first, max_value=last, format="YYYY-MM-DD", key="to", bind="query-params"
+)
+if start > end:
+    st.error(f"'From' ({start:%Y-%m-%d}) is after 'To' ({end:%Y-%m-%d}): choose a From date before the To date.")
+    st.stop()
+period = FREQUENCY_NAMES[freq]
+
+# 1/ the comparison: chart with the spread shaded, then the table
+view = cached.sources_view(rev, sources, definitions, metric, freq, start, end)
+if view.series.empty:
+    st.info(
+        f"None of the chosen sources has {meta[metric]['title'].lower()} for a whole {period} between "
+        f"{start:%Y-%m-%d} and {end:%Y-%m-%d}. Try another metric, a longer period or a wider range."
+    )
+else:
+    chart = cached.sources_chart(rev, sources, definitions, metric, freq, start, end)
+    st.plotly_chart(chart, key="sources_chart", theme=None)
+    chart_downloads(chart, view.series, name=f"sources-{metric}-per-{period}", key="dl_sources")
+for note in view.notes:
+    st.caption(f":material/info: {note}")
+
+unit = "%" if meta[metric]["unit"] == "percent" else "km²"
+if meta[metric]["kind"] == "flow":
+    number = "%+,.1f"
+    how = (
+        f"Flows are whole {period}s only: reported where the source reports them, else the change of its "
+        f"{period}-end area stocks."
+    )
+else:
+    number = "%.2f %%" if unit == "%" else "%,.0f"
+    how = f"Stocks are the last figure on or before the end of each {period}."
+st.subheader(f"Per {period}, newest first")
+st.caption(
+    f"One column per source · definition, in {unit}; 'spread' is the highest minus the lowest where two or "
+    f"more have a value; {DASH} where a source has no figure. {how}"
+)
+st.dataframe(
+    view.table,
+    hide_index=True,
+    key="sources_table",
+    placeholder=DASH,
+    column_config={
+        "period": st.column_config.TextColumn(period.capitalize()),
+        **{label: st.column_config.NumberColumn(label, format=number) for label in view.table.columns[1:-1]},
+        "spread": st.column_config.NumberColumn(
+            "Spread", format="%.2f pp" if unit == "%" else "%,.1f", help="Highest minus lowest value in the period"
+        ),
+    },
+)
+
+# 2/ consistency checks, each with the difference
+official, mapped = denominators()
+st.header("Consistency checks")
+st.caption(
+    "Each source's figures against its own areas. Where a source publishes no area the check cannot be made; "
+    "the other chosen sources' figures then stand beside it for comparison (they count something else, so a "
+    "difference there is not a contradiction)."
+)
+
+st.subheader("Share against area / denominator")
+st.caption(
+    f"The last share of each {period} against the same source's area on the same date divided by "
+    f"{official:,.0f} km² (official area) and by {mapped:,.0f} km² (as mapped). Agreement: within "
+    f"{TOLERANCE_PP} percentage points (pp)."
+)
+if view.shares.empty:
+    st.info(f"None of the chosen sources reports a share between {start:%Y-%m-%d} and {end:%Y-%m-%d}.")
+else:
+    for sentence in view.share_summary:
+        (st.warning if "cannot check" in sentence else st.success)(sentence)
+    st.dataframe(
+        view.shares,
+        hide_index=True,
+        key="sources_share_checks",
+        placeholder=DASH,
+        column_order=[
+            "date", "source", "definition", "reported_pct", "origin", "area_from", "area_date", "area_km2",
+            "official_pct", "diff_official_pp", "mapped_pct", "diff_mapped_pp", "verdict",
+        ],
+        column_config={
+            "date": st.column_config.DateColumn("Date", format=DAY),
+            "source": "Source", "definition": "Definition", "origin": "Share is", "area_from": "Area of",
+            "reported_pct": st.column_config.NumberColumn("Share, %", format="%.3f"),
+            "area_date": st.column_config.DateColumn("Area on", format=DAY),
+            "area_km2": st.column_config.NumberColumn("Area, km²", format="%,.1f"),
+            "official_pct": st.column_config.NumberColumn(f"Area / {official:,.0f}, %", format="%.3f"),
+            "diff_official_pp": st.column_config.NumberColumn("Difference, pp", format="%+.3f"),
+            "mapped_pct": st.column_config.NumberColumn(f"Area / {mapped:,.0f}, %", format="%.3f"),
+            "diff_mapped_pp": st.column_config.NumberColumn("Difference (as mapped), pp", format="%+.3f"),
+            "verdict": st.column_config.TextColumn("Outcome", width="large"),
+        },
+    )  # fmt: skip
+
+st.subheader("Reported flows against the change of stocks")
+st.caption(
+    "Each reported net change against the change of the same source's area stocks from the day before its "
+    f"period to its last day. Agreement: within {TOLERANCE_KM2:g} km² or {TOLERANCE_SHARE:.1%} of the reported "
+    "figure, whichever is larger."
+)
+if view.flows.empty:
+    st.info(
+        f"None of the chosen sources reports a net change (a flow) ending between {start:%Y-%m-%d} and "
+        f"{end:%Y-%m-%d}: the changes above are computed from stocks, so there is nothing to check them against."
+    )
+else:
+    for sentence in view.flow_summary:
+        (st.warning if "cannot check" in sentence else st.success)(sentence)
+    st.dataframe(
+        view.flows,
+        hide_index=True,
+        key="sources_flow_checks",
+        placeholder=DASH,
+        column_order=[
+            "period", "source", "definition", "reported_km2", "stocks_from", "start_observed", "end_observed",
+            "stock_change_km2", "difference_km2", "verdict",
+        ],
+        column_config={
+            "period": "Period", "source": "Source", "definition": "Definition", "stocks_from": "Stocks of",
+            "reported_km2": st.column_config.NumberColumn("Reported, km²", format="%+,.1f"),
+            "start_observed": st.column_config.DateColumn("Stock before", format=DAY),
+            "end_observed": st.column_config.DateColumn("Stock at end", format=DAY),
+            "stock_change_km2": st.column_config.NumberColumn("Change of stocks, km²", format="%+,.1f"),
+            "difference_km2": st.column_config.NumberColumn("Difference, km²", format="%+,.1f"),
+            "verdict": st.column_config.TextColumn("Outcome", width="large"),
+        },
+    )  # fmt: skip
+
+# 3/ the events drawn on the chart
+shown_events = between(cached.events(rev), start, end)
+with st.expander(f"Events on the chart ({len(shown_events)})", icon=":material/flag:"):
+    if shown_events.empty:
+        st.caption("No events in this range. Events are uploaded on the Upload page.")
+    else:
+        st.dataframe(
+            shown_events,
+            hide_index=True,
+            key="sources_events",
+            placeholder="",
+            column_order=["date", "label", "source", "url", "notes"],
+            column_config={
+                "date": st.column_config.DateColumn("Date", format=DAY),
+                "label": st.column_config.TextColumn("Event", width="large"),
+                "source": "Source",
+                "notes": "Notes",
+                "url": st.column_config.LinkColumn("Link", display_text="open"),
+            },
+        )
+st.caption(denominator_note())

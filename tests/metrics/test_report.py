@@ -1,0 +1,118 @@
+"""The period report: the November 2025 PDF and HTML name both sources with their definitions, and
+their numbers are those of the pages' pipelines."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from metrics import overview as ov
+from metrics.bundled import ensure_bundled_data
+from metrics.images import chromium_path
+from metrics.report import build_report, default_period, report_html, report_pdf
+from metrics.store import get_engine, read_figures
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'territory.sqlite'}"
+    ensure_bundled_data(get_engine(url), report=lambda _line: None)
+    return url
+
+
+@pytest.fixture(scope="module")
+def november(store: str):  # type: ignore[no-untyped-def]
+    if chromium_path() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no Chromium: the report's charts cannot be drawn under CI")
+        pytest.skip("no Chromium or Chrome")
+    return build_report(get_engine(store), "2025-11-01", "2025-11-30")
+
+
+def test_kpis_equal_the_overview_pipeline(november, store: str) -> None:  # type: ignore[no-untyped-def]
+    kpis = november.kpis.set_index("source")
+    assert kpis.loc["ISW (AFP analysis)", "net_change_km2"] == 701
+    assert kpis.loc["ISW (AFP analysis)", "share_pct"] == 19.3
+    monthly = ov.overview_data(read_figures(get_engine(store), regions=[""])).monthly
+    deepstate_november = monthly[(monthly["source"] == "DeepStateMap") & (monthly["period_start"] == "2025-11-01")]
+    assert kpis.loc["DeepStateMap", "net_change_km2"] == pytest.approx(float(deepstate_november["value"].iloc[0]))
+    assert kpis.loc["DeepStateMap", "net_change_km2"] == pytest.approx(482.9, abs=0.1)
+    assert kpis.loc["DeepStateMap", "share_pct"] == pytest.approx(19.17, abs=0.005)
+    assert november.sentences[0].startswith("In November 2025, per DeepStateMap (occupied), Russian forces gained 483")
+    assert "they held 19.30 % of Ukraine on 2025-11-30" in november.sentences[1]
+
+
+def test_the_pdf_names_sources_definitions_and_headline_numbers(november) -> None:  # type: ignore[no-untyped-def]
+    reader = PdfReader(io.BytesIO(report_pdf(november)))
+    assert 2 <= len(reader.pages) <= 6
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    expected = ["DeepStateMap (occupied)", "ISW (AFP analysis) (assessed control+claimed)", "gained 483 km²",
+                "gained 701 km²", "19.17 %", "19.30 %", "Sources and licences", "GPL-3.0", "Natural Earth"]  # fmt: skip
+    for words in expected:
+        assert words in text, words
+
+
+def test_the_html_is_self_contained(november) -> None:  # type: ignore[no-untyped-def]
+    page = report_html(november)
+    assert not re.findall(r"<script", page)
+    assert not re.findall(r"<link[^>]*href=", page)
+    assert page.count('src="data:image/svg+xml;base64,') >= 2  # the chart and the map
+    assert "Regions" in page and "Sources compared, month by month" in page
+
+
+def test_regions_table_and_map_of_the_period(november) -> None:  # type: ignore[no-untyped-def]
+    regions = november.regions.set_index("region")
+    assert len(regions) == 27
+    assert regions["share_pct"].idxmax() in {"UA-09", "UA-43"}  # Luhansk or Crimea, nearly all held
+    donetsk = regions.loc["UA-14"]
+    assert donetsk["change_km2"] > 0  # Russian forces advanced in Donetsk Oblast in November 2025
+    assert november.change_map is not None
+    assert "no snapshots" in november.change_note  # figures only: no polygons in this store
+
+
+def test_default_period_is_the_last_complete_month() -> None:
+    assert default_period(pd.Timestamp("2026-08-21")) == (
+        pd.Timestamp("2026-07-01").date(),
+        pd.Timestamp("2026-07-31").date(),
+    )
+    assert default_period(pd.Timestamp("2025-11-30")) == (
+        pd.Timestamp("2025-11-01").date(),
+        pd.Timestamp("2025-11-30").date(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [(("--from", "2025-12-01", "--to", "2025-11-01", "--out", "r.pdf"), "after"),
+     (("--from", "2025-11-01", "--to", "2025-11-30", "--out", "r.docx"), ".pdf or .html")],
+)  # fmt: skip
+def test_cli_refuses_bad_input(store: str, tmp_path: Path, args: tuple[str, ...], words: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "metrics", "report", *args], cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "TERRITORY_DB_URL": store, "PYTHONPATH": str(ROOT)}, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert words in result.stderr
+
+
+def test_cli_writes_the_html_report(store: str, tmp_path: Path) -> None:
+    if chromium_path() is None:
+        pytest.skip("no Chromium or Chrome")
+    out = tmp_path / "november.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "metrics", "report", "--from", "2025-11-01", "--to", "2025-11-30", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TERRITORY_DB_URL": store}, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "report of 2025-11-01 to 2025-11-30" in result.stdout
+    assert "701" in out.read_text()
