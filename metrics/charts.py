@@ -347,3 +347,45 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
 def _wrap(text: str, width: int) -> str:
     """``text`` broken into lines of at most ``width`` characters with ``<br>``."""
     return "<br>".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
+
+
+#: What the Regions page's bars can show: label -> (column, axis title, number format, hover unit).
+REGION_MEASURES = {
+    "share held": ("share_pct", "Share of the oblast held, %", ".1f", "%"),
+    "area held": ("area_km2", "Area held, km²", ",.0f", "km²"),
+    "change in area": ("change_km2", "Change of the area held, km²", "+,.1f", "km²"),
+}
+
+
+def regions_bar_chart(table: pd.DataFrame, *, measure: str, source: str, definition: str) -> go.Figure:
+    """Horizontal bars of one measure per oblast (``metrics.regions.regions_on``), largest at the top;
+    gains and losses in distinct colours when the measure is the change."""
+    column, axis, fmt, unit = REGION_MEASURES[measure]
+    rows = table.dropna(subset=[column]).sort_values(column, ascending=True)
+    colours = PALETTE[0]
+    if column == "change_km2":
+        colours = [PALETTE[5] if v > 0 else PALETTE[0] if v < 0 else "#999" for v in rows[column]]
+    fig = go.Figure(
+        go.Bar(
+            x=rows[column], y=[f"{o} ({r})" for o, r in zip(rows["oblast"], rows["region"], strict=True)],
+            orientation="h", marker_color=colours, text=[format(v, fmt) for v in rows[column]],
+            textposition="outside", cliponaxis=False,
+            hovertemplate="%{y}: %{x:" + fmt + "} " + unit + "<extra></extra>", name=measure,
+        )
+    )  # fmt: skip
+    fig.update_xaxes(title=axis, zeroline=True, zerolinecolor="#888")
+    fig.update_yaxes(automargin=True)
+    on = rows["as_of"].max()
+    when = f"{on:%Y-%m-%d}" if pd.notna(on) else "no date"
+    if column == "change_km2" and rows["since"].notna().any():
+        when = f"{rows['since'].max():%Y-%m-%d} to {when}"
+    as_of = pd.DataFrame({"source": [source], "definition": [definition], "date": [on]})
+    fig = house_layout(
+        fig,
+        title=f"{measure.capitalize()} per oblast, {when}",
+        subtitle=f"Russian forces. {source} ({definition}); share = area held in the oblast / oblast area",
+        source=source_line(as_of) if pd.notna(on) else "Source: no figures",
+        height=max(420, 26 * len(rows) + 200),
+    )
+    fig.update_layout(showlegend=False, hovermode="closest", margin={"l": 10, "r": 60, "t": 90, "b": 90})
+    return fig

@@ -124,49 +124,27 @@ def period_sentences(kpis: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp)
 
 def regions_table(figures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.DataFrame, str]:
     """Per oblast, for each source with per-region figures: area and share held at the end of the period
-    (latest on or before it) and their change since the day before it started."""
-    from metrics.schema import region_areas
+    (latest on or before it) and their change since the day before it started (``metrics.regions``)."""
+    from metrics.regions import regional_sources, regions_on
 
-    names = {code: name for code, (name, _area) in region_areas("UKR").items()}
-    regional = figures[
-        (figures["region"] != "") & figures["metric"].isin(["area_controlled_km2", "share_controlled_pct"])
-    ]
-    if regional.empty:
+    pairs = regional_sources(figures)
+    if not pairs:
         return pd.DataFrame(), "No source in the store has per-oblast figures."
     before = start - pd.Timedelta(days=1)
-    rows, notes = [], []
-    for (source, definition), group in regional.groupby(["source", "definition"], sort=True):
-
-        def last(on: pd.Timestamp, group: pd.DataFrame = group) -> pd.DataFrame:
-            upto = group[group["date"] <= on].sort_values("date")
-            return upto.groupby(["region", "metric"]).tail(1).pivot_table(
-                index="region", columns="metric", values="value", aggfunc="last"
-            )  # fmt: skip
-
-        now, then = last(end), last(before)
-        if now.empty:
+    parts, notes = [], []
+    for source, definition in pairs:
+        table = regions_on(figures, source, definition, end, since=before).dropna(subset=["area_km2"])
+        if table.empty:
             continue
-        end_date = group[group["date"] <= end]["date"].max()
-        start_date = group[group["date"] <= before]["date"].max()
-        notes.append(f"{source} ({definition}): {end_date:%Y-%m-%d} against "
-                     + (f"{start_date:%Y-%m-%d}" if pd.notna(start_date) else "no earlier figure"))  # fmt: skip
-        for region in now.index:
-            area = now.at[region, "area_controlled_km2"] if "area_controlled_km2" in now else float("nan")
-            share = now.at[region, "share_controlled_pct"] if "share_controlled_pct" in now else float("nan")
-            area0 = (
-                then["area_controlled_km2"].get(region, float("nan")) if "area_controlled_km2" in then else float("nan")
-            )
-            share0 = (
-                then["share_controlled_pct"].get(region, float("nan"))
-                if "share_controlled_pct" in then
-                else float("nan")
-            )
-            rows.append({
-                "source": source, "region": region, "oblast": names.get(region, region), "area_km2": area,
-                "share_pct": share, "change_km2": area - area0, "change_pp": share - share0,
-            })  # fmt: skip
-    table = pd.DataFrame(rows).sort_values(["source", "share_pct"], ascending=[True, False], ignore_index=True)
-    return table, "Per oblast: area held at the end of the period and its change over the period. " + "; ".join(notes)
+        since = table["since"].max()
+        notes.append(f"{source} ({definition}): {table['as_of'].max():%Y-%m-%d} against "
+                     + (f"{since:%Y-%m-%d}" if pd.notna(since) else "no earlier figure"))  # fmt: skip
+        parts.append(table.assign(source=source)[["source", "region", "oblast", "area_km2", "share_pct",
+                                                   "change_km2", "change_pp"]])  # fmt: skip
+    if not parts:
+        return pd.DataFrame(), "No source has per-oblast figures on or before the end of the period."
+    note = "Per oblast: area held at the end of the period and its change over the period. " + "; ".join(notes)
+    return pd.concat(parts, ignore_index=True), note
 
 
 def sources_table(whole: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:

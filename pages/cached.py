@@ -219,3 +219,45 @@ def build_report(rev: Revision, start, end, progress=None):  # type: ignore[no-u
     from metrics.report import build_report as build
 
     return build(engine(), start, end, progress=progress)
+
+
+# -- Regions and Map pages ---------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def regional_sources(rev: Revision) -> list[str]:
+    """``"source · definition"`` of every source with per-oblast figures, DeepStateMap first."""
+    from metrics.regions import regional_sources as pairs
+
+    return [f"{s} · {d}" for s, d in pairs(all_figures(rev))]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def region_dates(rev: Revision, source: str, definition: str) -> list:  # of datetime.date
+    """The dates with per-oblast figures of a source, oldest first."""
+    from metrics.regions import region_dates as dates
+
+    return [d.date() for d in dates(all_figures(rev), source, definition)]
+
+
+def region_date_range(rev: Revision, source: str, definition: str) -> tuple:  # (first, last) datetime.date
+    dates = region_dates(rev, source, definition)
+    return dates[0], dates[-1]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def regions_table(rev: Revision, source: str, definition: str, on, since):  # type: ignore[no-untyped-def]  # DataFrame
+    """``metrics.regions.regions_on`` for the pages."""
+    import pandas as pd
+
+    from metrics.regions import regions_on
+
+    return regions_on(all_figures(rev), source, definition, pd.Timestamp(on), pd.Timestamp(since) if since else None)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def regions_chart(rev: Revision, source: str, definition: str, on, since, measure: str) -> go.Figure:  # type: ignore[no-untyped-def]
+    from metrics.charts import regions_bar_chart
+
+    return regions_bar_chart(regions_table(rev, source, definition, on, since), measure=measure, source=source,
+                             definition=definition)  # fmt: skip
