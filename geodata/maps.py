@@ -183,3 +183,57 @@ def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: p
                         lost_km2=float(whole["lost_km2"]))  # fmt: skip
     return fig, note + (f" Polygons: gained {whole['gained_km2']:,.1f} km², lost {whole['lost_km2']:,.1f} km², "
                         f"net {whole['net_km2']:+,.1f} km² between the snapshots.")  # fmt: skip
+
+
+def date_map(engine, figures: pd.DataFrame, *, source: str, definition: str, on: pd.Timestamp,
+             compare_from: pd.Timestamp | None = None) -> tuple[go.Figure, str]:  # type: ignore[no-untyped-def]  # fmt: skip
+    """The Map page's figure for one date: oblasts coloured by the share held (with the source's control
+    polygon where the store holds a snapshot on or before ``on``), or, with ``compare_from``, coloured
+    by the change of the area held since then, with the gained and lost polygons and their km² in the
+    legend where the store holds snapshots of both dates. Returns (figure, a note on what is drawn)."""
+    from geodata.change import snapshot_change
+    from geodata.store import NoSnapshotError, snapshot_for_map
+    from metrics.regions import regions_on
+
+    on = pd.Timestamp(on)
+    if compare_from is None:
+        table = regions_on(figures, source, definition, on)
+        values = table.rename(columns={"share_pct": "share_controlled_pct", "area_km2": "area_controlled_km2"})
+        fig = region_share_map(
+            values.dropna(subset=["share_controlled_pct"]),
+            title=f"Share of each oblast held by Russian forces, {on:%Y-%m-%d}",
+            subtitle=f"{source} ({definition}); share = area held in the oblast / oblast area (Natural Earth 10m)",
+            source=f"Source: {source} ({definition}), latest figures on or before {on:%Y-%m-%d}",
+        )
+        snapshot = snapshot_for_map(engine, source=source, definition=definition, on_or_before=on)
+        if snapshot is None:
+            return fig, "Oblasts coloured from the figures; the store holds no polygon of this source."
+        date, area, web = snapshot
+        add_control_polygon(fig, web.geometry, label=f"Area held per {source}'s polygon, {date:%Y-%m-%d}: "
+                                                     f"{area:,.0f} km²")  # fmt: skip
+        return fig, f"Oblasts coloured from the figures; the hatched outline is {source}'s polygon of {date:%Y-%m-%d}."
+    since = pd.Timestamp(compare_from)
+    table = regions_on(figures, source, definition, on, since=since)
+    fig = region_change_map(
+        table,
+        title=f"Change of the area held per oblast, {since:%Y-%m-%d} to {on:%Y-%m-%d}",
+        subtitle=f"{source} ({definition}); red: gained by Russian forces, blue: lost",
+        source=f"Source: {source} ({definition}), latest figures on or before each date",
+    )
+    try:
+        change = snapshot_change(engine, source=source, definition=definition, start=since, end=on)
+    except (NoSnapshotError, LookupError, ValueError):
+        changes = table["change_km2"].dropna()
+        gained, lost = float(changes[changes > 0].sum()), float(-changes[changes < 0].sum())
+        for colour, label in ((GAINED_COLOUR, f"Oblasts with a net gain: +{gained:,.1f} km²"),
+                              (LOST_COLOUR, f"Oblasts with a net loss: −{lost:,.1f} km²")):  # fmt: skip
+            fig.add_scatter(x=[None], y=[None], mode="markers", name=label,
+                            marker={"color": colour, "size": 12, "symbol": "square"})  # fmt: skip
+        fig.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": 0.03, "yanchor": "bottom"})
+        return fig, ("Per-oblast change from the figures (the store holds no polygons of both dates, so gains and "
+                     "losses inside an oblast offset each other).")  # fmt: skip
+    whole = change.whole
+    add_change_polygons(fig, change.gained, change.lost, gained_km2=float(whole["gained_km2"]),
+                        lost_km2=float(whole["lost_km2"]))  # fmt: skip
+    return fig, (f"Gained and lost areas between {source}'s polygons of {since:%Y-%m-%d} and {on:%Y-%m-%d}: "
+                 f"net {whole['net_km2']:+,.1f} km².")  # fmt: skip

@@ -261,3 +261,26 @@ def regions_chart(rev: Revision, source: str, definition: str, on, since, measur
 
     return regions_bar_chart(regions_table(rev, source, definition, on, since), measure=measure, source=source,
                              definition=definition)  # fmt: skip
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def map_dates(rev: Revision, source: str, definition: str, daily: bool) -> list[str]:
+    """The Map slider's dates (YYYY-MM-DD): every date with per-oblast figures, or month-ends and the latest."""
+    import pandas as pd
+
+    dates = pd.to_datetime(region_dates(rev, source, definition))
+    if not daily:
+        month_end = dates.to_series().groupby(dates.to_period("M")).max()
+        dates = pd.DatetimeIndex(sorted(set(month_end) | {dates.max()}))
+    return [f"{d:%Y-%m-%d}" for d in dates]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def map_figure(rev: Revision, source: str, definition: str, on: str, since: str | None):  # (go.Figure, note)
+    """``geodata.maps.date_map`` for the Map page."""
+    import pandas as pd
+
+    from geodata.maps import date_map
+
+    return date_map(engine(), all_figures(rev), source=source, definition=definition, on=pd.Timestamp(on),
+                    compare_from=pd.Timestamp(since) if since else None)  # fmt: skip
