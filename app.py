@@ -36,6 +36,7 @@ st.set_page_config(page_title="Territorial control: Ukraine", page_icon=":materi
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
     st.Page("pages/regions.py", title="Regions", icon=":material/table_chart:", url_path="regions"),
     st.Page("pages/sources.py", title="Sources", icon=":material/compare_arrows:", url_path="sources"),

@@ -389,3 +389,38 @@ def regions_bar_chart(table: pd.DataFrame, *, measure: str, source: str, definit
     )
     fig.update_layout(showlegend=False, hovermode="closest", margin={"l": 10, "r": 60, "t": 90, "b": 90})
     return fig
+
+
+def trend_chart(series: pd.DataFrame, *, metric: str, freq: str, unit: str, region_name: str) -> go.Figure:
+    """Lines of ``metrics.trends.trend_series``, one per source and definition, gaps left open
+    (no line across a period without a figure); bars for flows at month or coarser frequencies."""
+    meta = metadata()["metrics"][metric]
+    shown_unit = "%" if meta["unit"] == "percent" else ("sq mi" if unit == "sq_mi" else "km²")
+    colours = series_colours(series["label"].unique().tolist())
+    flow = meta["kind"] == "flow"
+    fig = go.Figure()
+    for label, rows in series.groupby("label", sort=True):
+        hover = "%{customdata}: %{y:,.2f} " + shown_unit + "<extra>" + label + "</extra>"
+        if flow and freq in ("M", "Q", "Y") and not rows["note"].str.contains("cumulated|mean").any():
+            fig.add_bar(x=rows["date"], y=rows["value"], name=label, marker_color=colours[label],
+                        customdata=rows["period"], hovertemplate=hover)  # fmt: skip
+        else:
+            fig.add_scatter(
+                x=rows["date"], y=rows["value"], name=label, mode="lines+markers" if len(rows) <= 60 else "lines",
+                line={"color": colours[label], "width": 2}, marker={"size": 6}, connectgaps=False,
+                customdata=rows["period"], hovertemplate=hover,
+            )  # fmt: skip
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(title=f"{meta['title']}, {shown_unit}", zeroline=True, zerolinecolor="#888")
+    notes = sorted({n for n in series["note"].dropna() if n and not n.startswith("period incomplete")})
+    definitions = "; ".join(f"{s}: {d}" for s, d in series[["source", "definition"]].drop_duplicates().to_numpy())
+    as_of = series.dropna(subset=["value"]).sort_values("date").groupby("label").tail(1)
+    as_of = as_of.assign(date=as_of["as_of"])
+    period = {"D": "per day", "W": "per week", "M": "per month", "Q": "per quarter", "Y": "per year"}[freq]
+    return house_layout(
+        fig,
+        title=f"{meta['title']}, {region_name}, {period}" + (f" ({'; '.join(notes)})" if notes else ""),
+        subtitle=f"Russian forces. Definitions: {definitions}",
+        source=source_line(as_of),
+    )

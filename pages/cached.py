@@ -8,6 +8,7 @@ first page view do not wait for them.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -71,6 +72,15 @@ def whole_territory_figures(rev: Revision):  # a DataFrame of figures
 @st.cache_data(max_entries=16, show_spinner=False)
 def overview(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> ov.OverviewData:
     return ov.overview_data(ov.select_figures(whole_territory_figures(rev), sources, definitions))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def overview_sentences(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
+    """One summary sentence per source, from the frames the Overview chart draws."""
+    from metrics.summary import overview_sentences as sentences
+
+    data = overview(rev, sources, definitions)
+    return sentences(data.monthly, data.shares)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -284,3 +294,38 @@ def map_figure(rev: Revision, source: str, definition: str, on: str, since: str 
 
     return date_map(engine(), all_figures(rev), source=source, definition=definition, on=pd.Timestamp(on),
                     compare_from=pd.Timestamp(since) if since else None)  # fmt: skip
+
+
+# -- Trends page -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendView:
+    series: object  # a DataFrame (metrics.trends.trend_series)
+    chart: object  # a plotly Figure
+    sentences: list[str]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def trend_view(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], metric: str, freq: str,
+               region: str, start, end, unit: str, rolling: int, cumulative: bool) -> TrendView:  # type: ignore[no-untyped-def]  # fmt: skip
+    """The Trends page's series, chart (with event markers) and sentences, from one pipeline."""
+    import pandas as pd
+
+    from metrics.charts import add_event_markers, trend_chart
+    from metrics.summary import trend_sentence
+    from metrics.trends import trend_series
+
+    figures = ov.select_figures(all_figures(rev), sources, definitions)
+    series = trend_series(
+        figures, metric, freq, region=region, start=pd.Timestamp(start) if start else None,
+        end=pd.Timestamp(end) if end else None, unit=unit, rolling=rolling, cumulative=cumulative,
+    )  # fmt: skip
+    if series.empty:
+        return TrendView(series, None, [])
+    names = region_names()
+    chart = trend_chart(series, metric=metric, freq=freq, unit=unit,
+                        region_name=f"{names[region]} ({region})" if region else "Ukraine")  # fmt: skip
+    chart = add_event_markers(chart, events(rev))
+    sentences = [trend_sentence(rows, metric, freq, unit) for _, rows in series.groupby("label", sort=True)]
+    return TrendView(series, chart, [s for s in sentences if s])

@@ -22,6 +22,9 @@ if not sources or not definitions:
 # 1/ data
 data = cached.overview(rev, sources, definitions)
 
+for sentence in cached.overview_sentences(rev, sources, definitions):
+    st.markdown(f"**{sentence}**")
+
 # 2/ KPI cards, one row per source and definition
 for group in data.kpis:
     with st.container(border=True, key=f"overview_kpis_{group.source}_{group.definition}"):

@@ -44,6 +44,10 @@ def test_overview_shows_each_sources_latest_figures(app: AppTest, loaded_store: 
     subheaders = [s.value for s in app.subheader]
     assert subheaders == ["DeepStateMap · occupied", "ISW (AFP analysis) · assessed control+claimed"]
     assert "Sources and definitions" in [h.value for h in app.header]
+    sentences = [m.value for m in app.markdown if m.value.startswith("**In ")]
+    assert sentences[1] == ("**In November 2025, per ISW (AFP analysis) (assessed control+claimed), Russian forces "
+                            "gained 701 km²; they hold 19.30 % of Ukraine (as of 2025-11-30).**")  # fmt: skip
+    assert f"they hold {share:.2f} % of Ukraine (as of {area_date})" in sentences[0]
 
 
 def test_overview_follows_the_sidebar_selection(app: AppTest) -> None:

@@ -1,0 +1,134 @@
+"""Time series for the Trends page: one metric per source and definition, per period of a frequency,
+with gaps kept as gaps, in km² or square miles, optionally as a rolling mean or cumulated.
+
+Pure functions over frames of figures; the numbers are those of ``metrics.pipelines`` (stocks at the
+period end, flows summed per period, net change from reported flows or the change of stocks).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from metrics.metadata import metadata, metric_kind
+from metrics.pipelines import FREQUENCIES, flows_by_period, net_change, period_end_stocks
+
+__all__ = ["KM2_PER_SQ_MI", "TREND_COLUMNS", "UNITS", "period_label", "trend_series"]
+
+KM2_PER_SQ_MI = 2.589988110336
+UNITS = ("km2", "sq_mi")
+TREND_COLUMNS = [
+    "label", "source", "definition", "period", "period_start", "date", "as_of", "value", "derived", "note",
+]  # fmt: skip
+
+
+def period_label(date: pd.Timestamp, freq: str) -> str:
+    """How a period ending on ``date`` is named: 2025-11-30, 2025-W48, November 2025, 2025-Q4, 2025."""
+    if freq == "D":
+        return f"{date:%Y-%m-%d}"
+    if freq == "W":
+        year, week, _ = date.isocalendar()
+        return f"{year}-W{week:02d}"
+    if freq == "M":
+        return f"{date:%B %Y}"
+    if freq == "Q":
+        return f"{date.year}-Q{date.quarter}"
+    return f"{date.year}"
+
+
+def _by_period(figures: pd.DataFrame, metric: str, freq: str) -> pd.DataFrame:
+    if metric == "net_change_km2":
+        out = net_change(figures, freq)
+    elif metric_kind(metric) == "stock":
+        out = period_end_stocks(figures[figures["metric"] == metric], freq)
+        # a period without an observation of its own is a gap, not the carried-forward value
+        out.loc[out["carried_forward"].astype(bool), "value"] = float("nan")
+    else:
+        out = flows_by_period(figures[figures["metric"] == metric], freq)
+    if out.empty:
+        return out
+    if metric_kind(metric) == "flow":
+        out = out[out["complete"].astype(bool)]
+    return out
+
+
+def _with_gaps(series: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Every period between the series' first and last, missing ones as NaN rows."""
+    ends = pd.date_range(series["date"].min(), series["date"].max(), freq=_alias(freq))
+    full = series.set_index("date").reindex(ends.union(pd.DatetimeIndex(series["date"])))
+    full.index.name = "date"
+    for column in ("source", "definition", "label"):
+        full[column] = series[column].iloc[0]
+    return full.reset_index()
+
+
+def _joined(notes: pd.Series, text: str) -> pd.Series:
+    return notes.where(notes == "", notes + "; ") + text
+
+
+def _alias(freq: str) -> str:
+    return {"D": "D", "W": "W-SUN", "M": "ME", "Q": "QE", "Y": "YE"}[freq]
+
+
+def trend_series(
+    figures: pd.DataFrame,
+    metric: str,
+    freq: str,
+    *,
+    region: str = "",
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    unit: str = "km2",
+    rolling: int = 0,
+    cumulative: bool = False,
+) -> pd.DataFrame:
+    """The metric per period of ``freq`` for each (source, definition) of ``figures`` in ``region``
+    ("" = the whole territory), oldest first; ``TREND_COLUMNS``.
+
+    Periods a source has no figure for are rows with an empty value (drawn as gaps). ``unit`` "sq_mi"
+    converts areas (shares stay in percent). ``rolling`` > 1 replaces each value by the mean of the
+    last ``rolling`` periods (empty where any of them is missing), after ``cumulative`` has summed flows
+    from the first period shown. The date range applies to the periods' ends.
+    """
+    if freq not in FREQUENCIES:
+        raise ValueError(f"unknown frequency {freq!r}: use one of {', '.join(FREQUENCIES)}")
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}: use km2 or sq_mi")
+    rows = figures[figures["region"] == region]
+    periods = _by_period(rows, metric, freq)
+    if periods.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TREND_COLUMNS})
+    periods = periods.assign(label=periods["source"] + " (" + periods["definition"] + ")")
+    parts = []
+    for _, series in periods.groupby(["source", "definition"], sort=True):
+        series = _with_gaps(series.sort_values("date"), freq)
+        if start is not None:
+            series = series[series["date"] >= pd.Timestamp(start)]
+        if end is not None:
+            series = series[series["date"] <= pd.Timestamp(end)]
+        if series.empty:
+            continue
+        values = series["value"].astype(float)
+        if unit == "sq_mi" and metadata()["metrics"][metric]["unit"] == "km2":
+            values = values / KM2_PER_SQ_MI
+        notes = pd.Series("", index=series.index)
+        if "complete" in series and "observed_date" in series:
+            incomplete = series["complete"].eq(False) & series["observed_date"].notna()
+            notes[incomplete] = "period incomplete: last observation " + series.loc[
+                incomplete, "observed_date"
+            ].dt.strftime("%Y-%m-%d")
+        if cumulative and metric_kind(metric) == "flow":
+            values = values.cumsum().where(values.notna())
+            notes = _joined(notes, "cumulated from the first period shown")
+        if rolling and rolling > 1:
+            values = values.rolling(rolling, min_periods=rolling).mean()
+            notes = _joined(notes, f"mean of the last {rolling} periods")
+        parts.append(series.assign(value=values, note=notes))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TREND_COLUMNS})
+    out = pd.concat(parts, ignore_index=True)
+    out["period"] = [period_label(d, freq) for d in out["date"]]
+    out["period_start"] = out["period_start"].fillna(out["date"])
+    observed = out["observed_date"] if "observed_date" in out else pd.Series(pd.NaT, index=out.index)
+    out["as_of"] = observed.where(observed.notna() & out["value"].notna(), out["date"]).where(out["value"].notna())
+    out["derived"] = out["derived"].astype("boolean")
+    return out[TREND_COLUMNS].sort_values(["date", "label"], ignore_index=True)

@@ -1,0 +1,68 @@
+"""Trends: one metric over time per source and definition, at the frequency, unit and range chosen."""
+
+import datetime as dt
+
+import streamlit as st
+
+from metrics.metadata import METRICS, metadata
+from pages import cached
+from pages.downloads import chart_downloads
+
+rev = cached.store_revision()
+sources, definitions = st.session_state.get("selection", ((), ()))
+regions = cached.region_names()
+FREQUENCIES = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}  # labels are the URL values
+UNITS = {"km²": "km2", "sq mi": "sq_mi"}
+
+st.title("Trends")
+if not sources or not definitions:
+    st.info("Choose at least one source and one definition in the sidebar.")
+    st.stop()
+
+top = st.columns([2, 2, 1, 1])
+metric = top[0].selectbox("Metric", list(METRICS), key="metric", bind="query-params",
+                          help="; ".join(f"{m}: {metadata()['metrics'][m]['title']}" for m in METRICS))  # fmt: skip
+region = top[1].selectbox(
+    "Region", ["whole territory", *(f"{name} ({code})" for code, name in regions.items())], key="region",
+    bind="query-params",
+)  # fmt: skip
+freq_label = top[2].selectbox("Frequency", list(FREQUENCIES), index=2, key="freq", bind="query-params")
+unit_label = top[3].radio("Unit", list(UNITS), key="unit", bind="query-params", horizontal=True,
+                          disabled=metadata()["metrics"][metric]["unit"] == "percent")  # fmt: skip
+low = st.columns([1, 1, 1, 1], vertical_alignment="bottom")
+start = low[0].date_input("From", value=dt.date(2024, 7, 1), key="from", bind="query-params")
+end = low[1].date_input("To", value=None, key="to", bind="query-params", help="Empty: up to the latest figure.")
+rolling = low[2].number_input("Rolling mean (periods; 0 = off)", min_value=0, max_value=24, value=0, step=1,
+                              key="rolling", bind="query-params")  # fmt: skip
+is_flow = metadata()["metrics"][metric]["kind"] == "flow"
+cumulative = low[3].toggle("Cumulative", key="cumulative", bind="query-params", disabled=not is_flow,
+                           help="Flows only: the running total from the first period shown.")  # fmt: skip
+
+code = "" if region == "whole territory" else region.rsplit("(", 1)[1].rstrip(")")
+freq = FREQUENCIES[freq_label]
+view = cached.trend_view(
+    rev, sources, definitions, metric, freq, code, start, end, UNITS[unit_label], int(rolling),
+    bool(cumulative) and is_flow,
+)  # fmt: skip
+if view.series.empty:
+    st.info(
+        f"None of the chosen sources has {metadata()['metrics'][metric]['title'].lower()} for "
+        f"{region} per {freq_label} in this range. Try another metric, region or frequency."
+    )
+    st.stop()
+for sentence in view.sentences:
+    st.markdown(f"**{sentence}**")
+st.plotly_chart(view.chart, key="trends_chart", theme=None)
+chart_downloads(view.chart, view.series, name=f"trend-{metric}-{code or 'UKR'}-{freq_label}", key="dl_trends")
+st.dataframe(
+    view.series.drop(columns=["source", "definition"]), hide_index=True, key="trends_table",
+    column_config={"date": st.column_config.DateColumn("period end", format="YYYY-MM-DD"),
+                   "period_start": st.column_config.DateColumn("period start", format="YYYY-MM-DD"),
+                   "as_of": st.column_config.DateColumn("as of", format="YYYY-MM-DD"),
+                   "value": st.column_config.NumberColumn(format="%.2f")},
+    placeholder="–",
+)  # fmt: skip
+st.caption(
+    "Empty cells are periods without a figure: drawn as gaps, never as zero. Stocks are the last figure in each "
+    "period; net change is the reported flow where a source reports one, else the change of its period-end area."
+)

@@ -1,0 +1,66 @@
+"""Summary sentences: their numbers are the charts' numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from metrics import overview as ov
+from metrics.bundled import ensure_bundled_data
+from metrics.store import get_engine, read_figures
+from metrics.summary import ordinal, overview_sentences, trend_sentence
+from metrics.trends import trend_series
+
+
+@pytest.mark.parametrize(
+    ("n", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (13, "13th"),
+                    (21, "21st"), (22, "22nd"), (101, "101st"), (111, "111th")],
+)  # fmt: skip
+def test_ordinals(n: int, text: str) -> None:
+    assert ordinal(n) == text
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    engine = get_engine(f"sqlite:///{tmp_path_factory.mktemp('summary') / 'territory.sqlite'}")
+    ensure_bundled_data(engine, report=lambda _line: None)
+    return read_figures(engine, regions=[""])
+
+
+def test_november_2025_sentences_carry_the_chart_values(whole: pd.DataFrame) -> None:
+    series = trend_series(whole, "net_change_km2", "M", end=pd.Timestamp("2025-11-30"))
+    deepstate = series[series["source"] == "DeepStateMap"]
+    value = float(deepstate["value"].iloc[-1])
+    assert value == pytest.approx(482.9, abs=0.1)
+    gains = deepstate["value"].dropna()
+    rank = int((gains[gains > 0] > value).sum()) + 1
+    sentence = trend_sentence(deepstate, "net_change_km2", "M", "km2")
+    assert sentence == (f"In November 2025, per DeepStateMap (occupied), Russian forces gained {value:,.0f} km², "
+                        f"the {ordinal(rank)} largest monthly gain since August 2024.")  # fmt: skip
+    isw = series[series["source"] == "ISW (AFP analysis)"]
+    assert trend_sentence(isw, "net_change_km2", "M", "km2") == (
+        "In November 2025, per ISW (AFP analysis) (assessed control+claimed), Russian forces gained 701 km²."
+    )
+
+
+def test_overview_sentences_use_the_overview_frames(whole: pd.DataFrame) -> None:
+    data = ov.overview_data(whole)
+    deepstate, isw = overview_sentences(data.monthly, data.shares)
+    last_month = data.monthly[data.monthly["source"] == "DeepStateMap"].iloc[-1]
+    last_share = data.shares[data.shares["source"] == "DeepStateMap"].sort_values("date").iloc[-1]
+    assert deepstate.startswith(f"In {last_month['period_start']:%B %Y}, per DeepStateMap (occupied), Russian forces")
+    assert f"{abs(last_month['value']):,.0f} km²" in deepstate
+    assert f"they hold {last_share['value']:.2f} % of Ukraine (as of {last_share['date']:%Y-%m-%d})" in deepstate
+    assert isw == ("In November 2025, per ISW (AFP analysis) (assessed control+claimed), Russian forces gained "
+                   "701 km²; they hold 19.30 % of Ukraine (as of 2025-11-30).")  # fmt: skip
+
+
+def test_a_loss_is_said_as_a_loss() -> None:
+    rows = pd.DataFrame({
+        "label": ["S (d)"] * 3, "period": ["January 2025", "February 2025", "March 2025"],
+        "date": pd.to_datetime(["2025-01-31", "2025-02-28", "2025-03-31"]), "value": [-10.0, 5.0, -40.0],
+        "note": ["", "", ""], "as_of": pd.to_datetime(["2025-01-31", "2025-02-28", "2025-03-31"]),
+    })  # fmt: skip
+    assert trend_sentence(rows, "net_change_km2", "M", "km2") == (
+        "In March 2025, per S (d), Russian forces lost 40 km², the largest monthly loss since January 2025."
+    )
