@@ -58,6 +58,7 @@ benchmarks: install-dev
 	$(VENV)/bin/python -m benchmarks.startup
 	$(VENV)/bin/python -m benchmarks.shipped_figures
 	$(VENV)/bin/python -m benchmarks.overview
+	$(VENV)/bin/python -m benchmarks.pages
 	$(VENV)/bin/python -m benchmarks.ingest
 	$(VENV)/bin/python -m benchmarks.geodata
 	$(VENV)/bin/python -m benchmarks.exports

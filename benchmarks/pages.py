@@ -1,0 +1,99 @@
+"""Every page's script run, warm, on the shipped data (AppTest timing; target under 300 ms each), the
+Map figure's JSON size for one date (target under 300 KB), and the Map slider's redraw in Chromium
+(target under 1 s). Run from the project root: python -m benchmarks.pages"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from benchmarks._common import ROOT, report
+from benchmarks.startup import _free_port
+from metrics.bundled import ensure_bundled_data
+from metrics.store import get_engine
+
+PAGES = ["pages/overview.py", "pages/trends.py", "pages/map.py", "pages/regions.py", "pages/sources.py",
+         "pages/data.py", "pages/report.py", "pages/upload.py"]  # fmt: skip
+
+
+class _NavigationPagesManager(PagesManager):
+    """Keep AppTest from rerunning the page file alone (see tests/pages/conftest.py)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        PagesManager.uses_pages_directory = False
+        super().__init__(*args, **kwargs)
+
+
+def _slider_redraw(url: str) -> float:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("google-chrome")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(f"{url}/map")
+        plot = page.locator(".js-plotly-plot").first
+        plot.get_by_text("2026-08-21").first.wait_for(timeout=60_000)
+        timings = []
+        thumb = page.get_by_role("slider").first
+        for day in ("2026-07-31", "2026-06-30", "2026-05-31"):
+            thumb.focus()
+            started = time.perf_counter()
+            thumb.press("ArrowLeft")
+            plot.get_by_text(f"held by Russian forces, {day}").wait_for(timeout=30_000)
+            timings.append(time.perf_counter() - started)
+        browser.close()
+    return statistics.median(timings)
+
+
+def main(runs: int = 7) -> None:
+    app_test_module.PagesManager = _NavigationPagesManager
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/territory.sqlite"
+        ensure_bundled_data(get_engine(url), report=lambda _line: None)
+        os.environ["TERRITORY_DB_URL"] = url
+        for page in PAGES:
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+            at.run()
+            if page != "pages/overview.py":
+                at.switch_page(page).run()
+            assert not at.exception, (page, at.exception)
+            timings = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                at.run()
+                timings.append(time.perf_counter() - started)
+            report(f"{page} script run, warm (median of {runs})", statistics.median(timings), 0.3)
+            if page == "pages/map.py":
+                size = max(len(chart.proto.spec) for chart in at.get("plotly_chart"))
+                print(f"  map figure JSON for one date: {size / 1024:.0f} KB (target < 300 KB)")
+        if shutil.which("chromium") or shutil.which("google-chrome"):
+            port = _free_port()
+            proc = subprocess.Popen([sys.executable, "app.py", "--server.port", str(port)], cwd=ROOT,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            try:
+                while True:
+                    try:
+                        with urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1) as r:
+                            if r.read() == b"ok":
+                                break
+                    except OSError:
+                        time.sleep(0.1)
+                report("Map slider redraw in Chromium (median of 3)", _slider_redraw(f"http://localhost:{port}"), 1.0)
+            finally:
+                proc.terminate()
+                proc.wait()
+
+
+if __name__ == "__main__":
+    main()
