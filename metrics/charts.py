@@ -42,20 +42,39 @@ def source_line(as_of: pd.DataFrame) -> str:
     return "Source: " + "; ".join(parts) if parts else "Source: no figures"
 
 
+#: Characters per line of the title, subtitle and source line: what a phone (390 px) shows unclipped.
+_TITLE_CHARS, _SUBTITLE_CHARS, _SOURCE_CHARS = 42, 60, 62
+
+
 def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, height: int = 460) -> go.Figure:
-    """Apply the house template: title, subtitle, source line at the bottom left, legend on top."""
+    """Apply the house template: title and subtitle on top, the legend under the plot and the source
+    line under the legend. Texts are wrapped so a phone shows them whole (texts that already hold
+    ``<br>`` are kept as given), and the bottom margin has room for a legend of one row per entry (a
+    phone's width wraps it so), so the legend and the source line never overlap."""
+    if "<br>" not in title:
+        title = _wrap(title, _TITLE_CHARS)
+    if "<br>" not in subtitle:
+        subtitle = _wrap(subtitle, _SUBTITLE_CHARS)
+    if "<br>" not in source:
+        source = "<br>".join(_wrap(part, _SOURCE_CHARS) for part in source.split("; "))
+    entries = len({(t.legendgroup or t.name) for t in fig.data if t.name and t.showlegend is not False})
+    top = 22 + 23 * (title.count("<br>") + 1) + 17 * (subtitle.count("<br>") + 1) + 14
+    bottom = 40 + 26 * entries + 15 * (source.count("<br>") + 1) + 14
+    height = max(height, top + bottom + 240)
+    plot = height - top - bottom
     fig.update_layout(
         template="plotly_white",
         font={"family": _FONT, "size": 13, "color": "#222"},
-        title={"text": title, "subtitle": {"text": subtitle, "font": {"size": 12, "color": "#555"}}, "x": 0.01},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.06, "xanchor": "left", "x": 0},
-        margin={"l": 70, "r": 30, "t": 90, "b": 110},
+        title={"text": title, "subtitle": {"text": subtitle, "font": {"size": 12, "color": "#555"}}, "x": 0.01,
+               "y": 1 - 10 / height, "yref": "container", "yanchor": "top"},
+        legend={"orientation": "h", "yanchor": "top", "y": -40 / plot, "xanchor": "left", "x": 0},
+        margin={"l": 70, "r": 30, "t": top, "b": bottom},
         height=height,
         hovermode="x unified",
-    )
+    )  # fmt: skip
     fig.add_annotation(
-        text=source, xref="paper", yref="paper", x=0, y=-0.16, xanchor="left", yanchor="top",
-        showarrow=False, font={"size": 11, "color": "#555"}, align="left",
+        text=source, xref="paper", yref="paper", x=0, y=-(40 + 26 * entries + 8) / plot, xanchor="left",
+        yanchor="top", showarrow=False, font={"size": 11, "color": "#555"}, align="left",
     )  # fmt: skip
     return fig
 
@@ -346,7 +365,8 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
 
 def _wrap(text: str, width: int) -> str:
     """``text`` broken into lines of at most ``width`` characters with ``<br>``."""
-    return "<br>".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
+    # "<br> ": the space keeps the words on either side apart in the SVG text (and in its textContent)
+    return "<br> ".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
 
 
 #: What the Regions page's bars can show: label -> (column, axis title, number format, hover unit).

@@ -24,6 +24,12 @@ def _legend(app: AppTest) -> list[str]:
     return [t["name"] for t in _figure(app)["data"] if t.get("showlegend", True) and t.get("name")]
 
 
+
+def _title(app: AppTest) -> str:
+    """The chart's title as one line (titles wrap with "<br> " for phones)."""
+    return json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"].replace("<br> ", " ")
+
+
 def test_dates_are_month_ends_and_the_latest_unless_every_day(
     loaded_store: str, open_app: Callable[..., AppTest]
 ) -> None:
@@ -31,12 +37,12 @@ def test_dates_are_month_ends_and_the_latest_unless_every_day(
     slider = app.select_slider(key="date")
     assert slider.value == "2026-08-21"
     assert "2025-11-30" in slider.options and "2025-11-29" not in slider.options
-    assert "Share of each oblast held by Russian forces, 2026-08-21" in app.get("plotly_chart")[0].proto.spec
+    assert "Share of each oblast held by Russian forces, 2026-08-21" in _title(app)
     app.toggle(key="daily").set_value(True).run()
     assert "2025-11-29" in app.select_slider(key="date").options
     app.select_slider(key="date").set_value("2025-11-29").run()
     assert not app.exception, app.exception
-    assert "2025-11-29" in _figure(app)["layout"]["title"]["text"]
+    assert "2025-11-29" in _title(app)
 
 
 def test_comparison_from_figures_names_net_gains_and_losses(
@@ -49,7 +55,7 @@ def test_comparison_from_figures_names_net_gains_and_losses(
     assert not app.exception, app.exception
     legend = _legend(app)
     assert any(name.startswith("Oblasts with a net gain: +") and "km²" in name for name in legend)
-    assert "2025-10-31 to 2025-11-30" in _figure(app)["layout"]["title"]["text"]
+    assert "2025-10-31 to 2025-11-30" in _title(app)
     assert "offset each other" in app.caption[-1].value or any("offset" in c.value for c in app.caption)
 
 

@@ -31,6 +31,12 @@ def _bars(app: AppTest) -> dict[str, float]:
     return dict(zip(_array(bar["y"]), _array(bar["x"]), strict=True))
 
 
+
+def _title(app: AppTest) -> str:
+    """The chart's title as one line (titles wrap with "<br> " for phones)."""
+    return json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"].replace("<br> ", " ")
+
+
 def test_november_2025_per_oblast_and_its_change(app: AppTest) -> None:
     assert app.date_input(key="date").value == dt.date(2026, 8, 21)  # the latest per-oblast figures
     app.date_input(key="date").set_value(dt.date(2025, 11, 30))
@@ -44,7 +50,7 @@ def test_november_2025_per_oblast_and_its_change(app: AppTest) -> None:
     assert table["change_km2"].sum() == pytest.approx(482.9, abs=25)  # the oblasts add up to about the whole
     bars = _bars(app)
     assert bars["Donetsk Oblast (UA-14)"] == pytest.approx(table.loc["UA-14", "share_pct"])
-    assert "Share held per oblast, 2025-11-30" in app.get("plotly_chart")[0].proto.spec
+    assert "Share held per oblast, 2025-11-30" in _title(app)
 
 
 def test_bars_show_the_change_in_area(app: AppTest) -> None:
@@ -53,7 +59,7 @@ def test_bars_show_the_change_in_area(app: AppTest) -> None:
     app.selectbox(key="bars").set_value("change in area").run()
     bars = _bars(app)
     assert max(bars, key=bars.get) == "Zaporizhzhia Oblast (UA-23)"
-    assert "2025-10-31 to 2025-11-30" in app.get("plotly_chart")[0].proto.spec
+    assert "2025-10-31 to 2025-11-30" in _title(app)
 
 
 def test_a_change_since_after_the_date_warns(app: AppTest) -> None:

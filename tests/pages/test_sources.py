@@ -109,7 +109,7 @@ def test_the_controls_change_what_is_shown(app: AppTest) -> None:
     assert table.loc["2025-11", ISW] == 19.3
     assert round(table.loc["2025-11", DSM], 2) == 19.17
     assert table.loc["2025-11", "spread"] == pytest.approx(0.127)
-    title = _chart(app)["layout"]["title"]["text"].replace("<br>", " ")
+    title = _chart(app)["layout"]["title"]["text"].replace("<br> ", " ").replace("<br>", " ")
     assert title == "Share of territory controlled at the end of each month"
     assert "Per month, newest first" in [s.value for s in app.subheader]
 

@@ -24,7 +24,7 @@ def _table(app: AppTest):  # type: ignore[no-untyped-def]
 
 
 def _title(app: AppTest) -> str:
-    return json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    return json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"].replace("<br> ", " ")
 
 
 def test_monthly_net_change_of_november_2025(app: AppTest) -> None:
