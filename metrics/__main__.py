@@ -67,7 +67,16 @@ def _set_status(batch_id: int, status: str) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     """Exit 0 imported, dry run or already imported; 2 bad input (one line per problem on stderr)."""
-    from metrics.ingest import Problem, import_figures, upload_size_problem  # pandera: only for this command
+    from metrics.ingest import import_figures  # pandera: only for this command
+
+    return _import_file(args, import_figures)
+
+
+def _import_file(args: argparse.Namespace, import_bytes) -> int:  # type: ignore[no-untyped-def]
+    """Read ``args.file`` (size limit first), load the bundled data, and import it with
+    ``import_bytes(engine, data, name, who=, dry_run=)`` (figures or events): the problems on stderr,
+    the notes and the summary on stdout."""
+    from metrics.ingest import Problem, upload_size_problem
 
     shown = str(args.file)
     try:
@@ -82,7 +91,7 @@ def _import(args: argparse.Namespace) -> int:
         return 2
     engine = get_engine()
     ensure_bundled_data(engine, report=print)  # stdout: stderr carries only the file's problems
-    result = import_figures(engine, data, shown, who=_user(), dry_run=args.dry_run)
+    result = import_bytes(engine, data, shown, who=_user(), dry_run=args.dry_run)
     for problem in result.parsed.problems if result.status == "invalid" else ():
         print(problem.as_text(shown), file=sys.stderr)
     for note in result.parsed.notes if result.status != "invalid" else ():
@@ -113,28 +122,8 @@ def _report(args: argparse.Namespace) -> int:
 def _import_events(args: argparse.Namespace) -> int:
     """Exit 0 imported, dry run or already imported; 2 bad input (one line per problem on stderr)."""
     from metrics.events import import_events
-    from metrics.ingest import Problem, upload_size_problem
 
-    shown = str(args.file)
-    try:
-        too_big = upload_size_problem(args.file.stat().st_size)
-        if too_big is not None:
-            print(too_big.as_text(shown), file=sys.stderr)
-            return 2
-        data = args.file.read_bytes()
-    except OSError as exc:
-        print(Problem(1, "", f"cannot read the file ({exc.strerror or exc})", "check the path").as_text(shown),
-              file=sys.stderr)  # fmt: skip
-        return 2
-    engine = get_engine()
-    ensure_bundled_data(engine, report=print)
-    result = import_events(engine, data, shown, who=_user(), dry_run=args.dry_run)
-    for problem in result.parsed.problems if result.status == "invalid" else ():
-        print(problem.as_text(shown), file=sys.stderr)
-    for note in result.parsed.notes if result.status != "invalid" else ():
-        print(f"note: {note}")
-    print(result.message)
-    return 2 if result.status == "invalid" else 0
+    return _import_file(args, import_events)
 
 
 def _user() -> str:
