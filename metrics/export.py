@@ -74,15 +74,19 @@ def select_rows(
     metrics: Sequence[str] | None = None,
     region: str | None = None,
     freq: str | None = None,
-    start: pd.Timestamp | None = None,
-    end: pd.Timestamp | None = None,
+    start: object | None = None,
+    end: object | None = None,
 ) -> pd.DataFrame:
     """The Data page's query: current ``figures`` of the chosen sources, definitions and batches
-    (None or empty: all), then ``export_figures`` with the other filters."""
+    (None or empty: all), then ``export_figures`` with the other filters (dates as anything
+    ``pandas.Timestamp`` reads)."""
     for column, values in (("source", sources), ("definition", definitions), ("batch_id", batches)):
         if values:
             figures = figures[figures[column].isin(list(values))]
-    return export_figures(figures, metrics=metrics or None, region=region, freq=freq, start=start, end=end)
+    return export_figures(
+        figures, metrics=metrics or None, region=region, freq=freq,
+        start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None,
+    )  # fmt: skip
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from metrics.schema import region_areas
 
-__all__ = ["REGION_COLUMNS", "region_dates", "regions_on", "regional_sources"]
+__all__ = ["REGION_COLUMNS", "map_dates", "region_dates", "regions_on", "regional_sources"]
 
 REGION_COLUMNS = [
     "region", "oblast", "area_km2", "share_pct", "as_of", "change_km2", "change_pp", "since",
@@ -33,6 +33,16 @@ def region_dates(figures: pd.DataFrame, source: str, definition: str) -> list[pd
     return sorted(pd.to_datetime(_regional(figures, source, definition)["date"].unique()))
 
 
+def map_dates(figures: pd.DataFrame, source: str, definition: str, *, daily: bool) -> list[str]:
+    """The Map slider's dates (YYYY-MM-DD): every date with per-oblast figures, or, without ``daily``,
+    the last such date of each month and the latest."""
+    dates = pd.DatetimeIndex(region_dates(figures, source, definition))
+    if not daily and len(dates):
+        month_ends = dates.to_series().groupby(dates.to_period("M")).max()
+        dates = pd.DatetimeIndex(sorted(set(month_ends) | {dates.max()}))
+    return [f"{d:%Y-%m-%d}" for d in dates]
+
+
 def _latest(rows: pd.DataFrame, on: pd.Timestamp) -> pd.DataFrame:
     """Per region and metric, the latest value on or before ``on``, wide, with its date."""
     upto = rows[rows["date"] <= on].sort_values("date").groupby(["region", "metric"]).tail(1)
@@ -42,7 +52,7 @@ def _latest(rows: pd.DataFrame, on: pd.Timestamp) -> pd.DataFrame:
 
 
 def regions_on(
-    figures: pd.DataFrame, source: str, definition: str, on: pd.Timestamp, since: pd.Timestamp | None = None,
+    figures: pd.DataFrame, source: str, definition: str, on: object, since: object | None = None,
     territory: str = "UKR",
 ) -> pd.DataFrame:  # fmt: skip
     """Per oblast of the territory: the area and share a source gives on ``on`` (its latest figure on or

@@ -211,13 +211,11 @@ def data_rows(
     batch: list[int],
 ):  # a DataFrame of export rows
     """The Data page's query (``metrics.export.select_rows``) on the current figures."""
-    import pandas as pd
-
     from metrics.export import select_rows
 
     return select_rows(
         all_figures(rev), sources=source, definitions=definition, batches=batch, metrics=metric, region=region,
-        freq=freq, start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None,
+        freq=freq, start=start, end=end,
     )  # fmt: skip
 
 
@@ -258,11 +256,9 @@ def region_date_range(rev: Revision, source: str, definition: str) -> tuple:  # 
 @st.cache_data(max_entries=64, show_spinner=False)
 def regions_table(rev: Revision, source: str, definition: str, on, since):  # type: ignore[no-untyped-def]  # DataFrame
     """``metrics.regions.regions_on`` for the pages."""
-    import pandas as pd
-
     from metrics.regions import regions_on
 
-    return regions_on(all_figures(rev), source, definition, pd.Timestamp(on), pd.Timestamp(since) if since else None)
+    return regions_on(all_figures(rev), source, definition, on, since or None)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -276,24 +272,18 @@ def regions_chart(rev: Revision, source: str, definition: str, on, since, measur
 @st.cache_data(max_entries=16, show_spinner=False)
 def map_dates(rev: Revision, source: str, definition: str, daily: bool) -> list[str]:
     """The Map slider's dates (YYYY-MM-DD): every date with per-oblast figures, or month-ends and the latest."""
-    import pandas as pd
+    from metrics.regions import map_dates as dates
 
-    dates = pd.to_datetime(region_dates(rev, source, definition))
-    if not daily:
-        month_end = dates.to_series().groupby(dates.to_period("M")).max()
-        dates = pd.DatetimeIndex(sorted(set(month_end) | {dates.max()}))
-    return [f"{d:%Y-%m-%d}" for d in dates]
+    return dates(all_figures(rev), source, definition, daily=daily)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def map_figure(rev: Revision, source: str, definition: str, on: str, since: str | None):  # (go.Figure, note)
     """``geodata.maps.date_map`` for the Map page."""
-    import pandas as pd
-
     from geodata.maps import date_map
 
-    return date_map(engine(), all_figures(rev), source=source, definition=definition, on=pd.Timestamp(on),
-                    compare_from=pd.Timestamp(since) if since else None)  # fmt: skip
+    return date_map(engine(), all_figures(rev), source=source, definition=definition, on=on,
+                    compare_from=since or None)  # fmt: skip
 
 
 # -- Trends page -------------------------------------------------------------------------------
@@ -310,16 +300,14 @@ class TrendView:
 def trend_view(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], metric: str, freq: str,
                region: str, start, end, unit: str, rolling: int, cumulative: bool) -> TrendView:  # type: ignore[no-untyped-def]  # fmt: skip
     """The Trends page's series, chart (with event markers) and sentences, from one pipeline."""
-    import pandas as pd
-
     from metrics.charts import add_event_markers, trend_chart
     from metrics.summary import trend_sentence
     from metrics.trends import trend_series
 
     figures = ov.select_figures(all_figures(rev), sources, definitions)
     series = trend_series(
-        figures, metric, freq, region=region, start=pd.Timestamp(start) if start else None,
-        end=pd.Timestamp(end) if end else None, unit=unit, rolling=rolling, cumulative=cumulative,
+        figures, metric, freq, region=region, start=start, end=end, unit=unit, rolling=rolling,
+        cumulative=cumulative,
     )  # fmt: skip
     if series.empty:
         return TrendView(series, None, [])

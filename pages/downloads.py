@@ -15,7 +15,6 @@ import streamlit as st
 from metrics import images
 
 if TYPE_CHECKING:
-    import pandas as pd
     import plotly.graph_objects as go
 
 
@@ -36,8 +35,8 @@ def _warm_exports() -> bool:
     return True
 
 
-def chart_downloads(fig: go.Figure, data: pd.DataFrame | None, *, name: str, key: str) -> None:
-    """Download buttons for ``fig`` (named ``name``.png etc.) and the ``data`` behind it."""
+def chart_downloads(fig: go.Figure, data: object | None, *, name: str, key: str) -> None:
+    """Download buttons for ``fig`` (named ``name``.png etc.) and the ``data`` (a DataFrame) behind it."""
     have_browser = _warm_exports()
     buttons: list[tuple[str, Callable[[], bytes], str]] = [
         (fmt, (lambda fmt=fmt: images.image_bytes(fig, fmt)), fmt.upper()) for fmt in images.IMAGE_FORMATS
