@@ -7,25 +7,15 @@ import statistics
 import tempfile
 import time
 
-import streamlit.testing.v1.app_test as app_test_module
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from benchmarks._common import ROOT, report
+from benchmarks._common import ROOT, report, use_navigation_in_apptest
 from metrics.bundled import ensure_bundled_data
 from metrics.store import get_engine
 
 
-class _NavigationPagesManager(PagesManager):
-    """Keep AppTest from rerunning the page file alone (see tests/pages/conftest.py)."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        PagesManager.uses_pages_directory = False
-        super().__init__(*args, **kwargs)
-
-
 def main(runs: int = 15) -> None:
-    app_test_module.PagesManager = _NavigationPagesManager
+    use_navigation_in_apptest()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/territory.sqlite"
         ensure_bundled_data(get_engine(url), report=lambda _line: None)

@@ -11,27 +11,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-import streamlit.testing.v1.app_test as app_test_module
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from benchmarks._common import ROOT, report
-from benchmarks.startup import _free_port
+from benchmarks._common import ROOT, free_port, report, use_navigation_in_apptest, wait_until_serving
 from metrics.bundled import ensure_bundled_data
 from metrics.store import get_engine
 
 PAGES = ["pages/overview.py", "pages/trends.py", "pages/map.py", "pages/regions.py", "pages/sources.py",
          "pages/data.py", "pages/report.py", "pages/upload.py"]  # fmt: skip
-
-
-class _NavigationPagesManager(PagesManager):
-    """Keep AppTest from rerunning the page file alone (see tests/pages/conftest.py)."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        PagesManager.uses_pages_directory = False
-        super().__init__(*args, **kwargs)
 
 
 def _slider_redraw(url: str) -> float:
@@ -57,7 +45,7 @@ def _slider_redraw(url: str) -> float:
 
 
 def main(runs: int = 7) -> None:
-    app_test_module.PagesManager = _NavigationPagesManager
+    use_navigation_in_apptest()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/territory.sqlite"
         ensure_bundled_data(get_engine(url), report=lambda _line: None)
@@ -78,17 +66,11 @@ def main(runs: int = 7) -> None:
                 size = max(len(chart.proto.spec) for chart in at.get("plotly_chart"))
                 print(f"  map figure JSON for one date: {size / 1024:.0f} KB (target < 300 KB)")
         if shutil.which("chromium") or shutil.which("google-chrome"):
-            port = _free_port()
+            port = free_port()
             proc = subprocess.Popen([sys.executable, "app.py", "--server.port", str(port)], cwd=ROOT,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
             try:
-                while True:
-                    try:
-                        with urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1) as r:
-                            if r.read() == b"ok":
-                                break
-                    except OSError:
-                        time.sleep(0.1)
+                wait_until_serving(port)
                 report("Map slider redraw in Chromium (median of 3)", _slider_redraw(f"http://localhost:{port}"), 1.0)
             finally:
                 proc.terminate()

@@ -10,29 +10,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks._common import ROOT, report
+from benchmarks._common import ROOT, free_port, report, wait_until_serving
 
 _ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _time_to_overview(store: Path, browser) -> float:  # type: ignore[no-untyped-def]
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TERRITORY_DB_URL": f"sqlite:///{store}"}
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -40,13 +32,7 @@ def _time_to_overview(store: Path, browser) -> float:  # type: ignore[no-untyped
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.05)
+        wait_until_serving(port)
         serving = time.perf_counter() - started
         page = browser.new_page()
         page.goto(f"http://localhost:{port}/")
