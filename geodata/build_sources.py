@@ -63,7 +63,7 @@ def _stocks(frame: pd.DataFrame, *, source: str, definition: str, url: str, note
 def isw_figures(daily_areas_json: Path) -> pd.DataFrame:
     """Area and share per day of the three cumulative ISW definitions, on the days that have every
     layer the definition adds (missing days stay missing)."""
-    records = pd.read_json(daily_areas_json, convert_dates=False)
+    records = pd.read_json(daily_areas_json, dtype=False)
     wide = records.pivot(index="date", columns="layerType", values="areaKm2")
     wide.index = pd.to_datetime(wide.index)
     parts = []
