@@ -9,10 +9,11 @@ from collections.abc import Sequence
 import pandas as pd
 
 from metrics.ingest import ImportPlan, Problem
+from metrics.text import write_csv
 
 __all__ = [
-    "SERIES_COLUMNS", "batches_table", "changes_table", "geo_problems_table", "one_series", "problems_table",
-    "series_labels",
+    "SERIES_COLUMNS", "batches_table", "changes_table", "geo_problems_table", "one_series", "problems_csv",
+    "problems_table", "series_labels",
 ]  # fmt: skip
 
 _GEO_PROBLEM = re.compile(r"^(?P<file>.+?)(?::(?P<feature>\d+))?: (?P<text>.*)$", re.DOTALL)
@@ -26,6 +27,12 @@ def problems_table(problems: Sequence[Problem]) -> pd.DataFrame:
     rows = [{"line": p.line, "column": p.column, "problem": p.message, "what to do": p.fix} for p in problems]
     frame = pd.DataFrame(rows, columns=["line", "column", "problem", "what to do"])
     return frame.sort_values("line", kind="stable", ignore_index=True)
+
+
+def problems_csv(problems: Sequence[Problem]) -> bytes:
+    """The validation report as the CSV the Upload page offers for download: ``problems_table``'s rows,
+    text a spreadsheet would run as a formula (a column named ``=cmd|' /C calc'!A0``) neutralised."""
+    return write_csv(problems_table(problems))
 
 
 def geo_problems_table(problems: Sequence[str]) -> pd.DataFrame:
