@@ -6,7 +6,8 @@ so the map renders the same in a browser without internet and in static image ex
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 
 import geopandas as gpd
 import numpy as np
@@ -14,12 +15,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 from plotly.colors import sample_colorscale
+from sqlalchemy import Engine
 
 from geodata.areas import to_equal_area
 from geodata.boundaries import load_regions
 from metrics.charts import house_layout
 
-__all__ = ["CONTROL_COLOUR", "SHARE_COLOURSCALE", "add_control_polygon", "drawing_regions", "region_share_map"]
+__all__ = [
+    "CONTROL_COLOUR", "GAINED_COLOUR", "LOST_COLOUR", "SHARE_COLOURSCALE", "add_change_polygons", "add_control_polygon",
+    "change_map_of", "date_map", "drawing_regions", "period_change_map", "region_change_map", "region_share_map",
+]  # fmt: skip
 
 #: Sequential, colour-blind safe (ColorBrewer OrRd), 0 % to 100 %.
 SHARE_COLOURSCALE = "OrRd"
@@ -152,6 +157,11 @@ def add_change_polygons(fig: go.Figure, gained: shapely.Geometry, lost: shapely.
         )  # fmt: skip
     fig.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": 0.03, "yanchor": "bottom"})
     return fig
+
+
+def change_map_of(engine: Engine) -> Callable[[pd.DataFrame, pd.Timestamp, pd.Timestamp], tuple[go.Figure | None, str]]:
+    """``period_change_map`` bound to ``engine``: the ``change_map`` that ``metrics.report.build_report`` takes."""
+    return partial(period_change_map, engine)
 
 
 def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp):  # type: ignore[no-untyped-def]

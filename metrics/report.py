@@ -28,10 +28,18 @@ from metrics.metadata import definition_text, metadata, official_area_km2, sourc
 from metrics.pipelines import net_change
 from metrics.store import read_figures
 
-__all__ = ["FORMATS", "Report", "build_report", "default_period", "report_html", "report_pdf", "write_report"]
+__all__ = [
+    "FORMATS", "NO_MAP_NOTE", "ChangeMap", "Report", "build_report", "default_period", "report_html", "report_pdf",
+    "write_report",
+]  # fmt: skip
 
 FORMATS = ("html", "pdf")
 Progress = Callable[[str, float], None]
+#: Draws the map of a period from the regions table: ``(regions, start, end) -> (figure or None, note)``.
+#: The callers pass it in (``geodata.maps.period_change_map`` bound to the store), so that ``metrics``
+#: never imports ``geodata``.
+ChangeMap = Callable[[pd.DataFrame, pd.Timestamp, pd.Timestamp], tuple[go.Figure | None, str]]
+NO_MAP_NOTE = "No map of the period was drawn (no map function was given)."
 
 
 @dataclass
@@ -167,10 +175,10 @@ def build_report(
     sources: list[str] | None = None,
     progress: Progress | None = None,
     generated_at: dt.datetime | None = None,
+    change_map: ChangeMap | None = None,
 ) -> Report:
-    """Compute the report of ``start`` to ``end`` (inclusive) from the store's current figures."""
-    from geodata.maps import period_change_map
-
+    """Compute the report of ``start`` to ``end`` (inclusive) from the store's current figures;
+    ``change_map`` draws the map of gains and losses (without it the report has no map, and says so)."""
     step = progress or (lambda _stage, _done: None)
     start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     if start > end:
@@ -190,14 +198,14 @@ def build_report(
     chart = monthly_net_change_chart(window[window["complete"].astype(bool)], shares)
     step("the regions table and the map of gains and losses", 0.5)
     regions, regions_note = regions_table(figures, start, end)
-    change_map, change_note = period_change_map(engine, regions, start, end)
+    period_map, change_note = change_map(regions, start, end) if change_map else (None, NO_MAP_NOTE)
     step("the sources table", 0.7)
     comparison = sources_table(whole, start, end)
     described = kpis[["source", "definition"]].itertuples(index=False)
     return Report(
         start=start, end=end, generated_at=generated_at or dt.datetime.now(dt.UTC),
         sentences=period_sentences(kpis, start, end), kpis=kpis, monthly=monthly, monthly_chart=chart,
-        change_map=change_map, change_note=change_note, regions=regions, regions_note=regions_note,
+        change_map=period_map, change_note=change_note, regions=regions, regions_note=regions_note,
         sources_table=comparison,
         sources=[{"source": s, "definition": d, "definition_text": definition_text(d), **source_info(s)}
                  for s, d in described],
@@ -354,11 +362,12 @@ def report_pdf(report: Report, progress: Progress | None = None) -> bytes:
         return target.read_bytes()
 
 
-def write_report(engine: Engine, start: str, end: str, out: Path, progress: Progress | None = None) -> Report:
+def write_report(engine: Engine, start: str, end: str, out: Path, progress: Progress | None = None, *,
+                 change_map: ChangeMap | None = None) -> Report:  # fmt: skip
     """Build the report and write it to ``out`` (``.pdf`` or ``.html``, by the suffix)."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"{out}: the report is written as .pdf or .html; name the file accordingly")
-    report = build_report(engine, start, end, progress=progress)
+    report = build_report(engine, start, end, progress=progress, change_map=change_map)
     out.write_bytes(report_pdf(report, progress) if fmt == "pdf" else report_html(report, progress).encode())
     return report

@@ -224,9 +224,10 @@ def data_rows(
 
 def build_report(rev: Revision, start, end, progress=None):  # type: ignore[no-untyped-def]  # a metrics.report.Report
     """The report of a period (not cached: the page keeps the last one in the session)."""
+    from geodata.maps import change_map_of
     from metrics.report import build_report as build
 
-    return build(engine(), start, end, progress=progress)
+    return build(engine(), start, end, progress=progress, change_map=change_map_of(engine()))
 
 
 # -- Regions and Map pages ---------------------------------------------------------------------
