@@ -51,7 +51,7 @@ if compare:
         help="Gained and lost between this date and the date above.", **default,
     )  # fmt: skip
 play, _ = st.columns([1, 5])
-if play.button("Stop" if st.session_state.get("map_playing") else "Play", key="map_play", icon=":material/play_arrow:"):
+if play.button("Stop" if st.session_state.get("map_playing") else "Play", key="map_play"):
     st.session_state["map_playing"] = not st.session_state.get("map_playing")
     if st.session_state["map_playing"] and on == dates[-1]:
         st.session_state["date"] = dates[0]

@@ -73,7 +73,7 @@ else:
     st.plotly_chart(chart, key="sources_chart", theme=None)
     chart_downloads(chart, view.series, name=f"sources-{metric}-per-{period}", key="dl_sources")
 for note in view.notes:
-    st.caption(f":material/info: {note}")
+    st.caption(note)
 
 unit = "%" if meta[metric]["unit"] == "percent" else "km²"
 if meta[metric]["kind"] == "flow":
@@ -183,7 +183,7 @@ else:
 
 # 3/ the events drawn on the chart
 shown_events = between(cached.events(rev), start, end)
-with st.expander(f"Events on the chart ({len(shown_events)})", icon=":material/flag:"):
+with st.expander(f"Events on the chart ({len(shown_events)})"):
     if shown_events.empty:
         st.caption("No events in this range. Events are uploaded on the Upload page.")
     else:

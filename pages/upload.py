@@ -24,7 +24,7 @@ message = st.session_state.pop("upload_message", None)
 if message is not None:
     status, text = message
     (st.success if status == "imported" else st.info)(text)
-    st.page_link("pages/overview.py", label="See the figures on the Overview", icon=":material/dashboard:")
+    st.page_link("pages/overview.py", label="See the figures on the Overview")
 
 # 1/ who may change the store
 gate = cached.editor_gate(auth.editor_password())
@@ -50,7 +50,6 @@ else:
             f"This dashboard is served on every network interface and {auth.PASSWORD_VARIABLE} is not set: "
             "anyone who can open this page can upload, retract and restore batches. Set the variable on the "
             f"server (e.g. `make run ADDRESS=0.0.0.0 {auth.PASSWORD_VARIABLE}=...`) to allow editors only.",
-            icon=":material/lock_open:",
         )
 
 # 2/ the format, with a template
@@ -60,7 +59,6 @@ left.download_button(
     data=ingest.template_csv(),
     file_name="figures_template.csv",
     mime="text/csv",
-    icon=":material/download:",
     key="upload_template",
 )
 with right.expander("CSV format"):
@@ -107,7 +105,6 @@ if editor:
             st.error(
                 f"{len(parsed.problems)} problem(s) in {parsed.filename}: nothing was stored. "
                 "Fix them in your spreadsheet and upload the file again.",
-                icon=":material/error:",
             )
             report = review.problems_table(parsed.problems)
             st.dataframe(report, hide_index=True, key="upload_problems")
@@ -197,7 +194,6 @@ if editor:
             st.error(
                 f"{len(exc.problems)} problem(s) in {geo_file.name}: nothing was stored. Fix them and upload the "
                 "file again.",
-                icon=":material/error:",
             )
             st.dataframe(review.geo_problems_table(exc.problems), hide_index=True, key="upload_geo_problems")
         else:
@@ -235,7 +231,7 @@ if editor:
         from_col, to_col, go_col = st.columns([1, 1, 1], vertical_alignment="bottom")
         sync_from = from_col.date_input("From (as-of date)", value=None, key="upload_sync_from")
         sync_to = to_col.date_input("To (as-of date)", value=None, key="upload_sync_to")
-        if go_col.button("Pull missing days", key="upload_sync", icon=":material/sync:"):
+        if go_col.button("Pull missing days", key="upload_sync"):
             with st.status("Pulling DeepStateMap days...", expanded=True) as progress:
                 try:
                     outcome = geo_sync.sync_deepstate(engine, start=sync_from, end=sync_to, report=progress.write)
@@ -261,7 +257,6 @@ events_left.download_button(
     data=events.template_csv(),
     file_name="events_template.csv",
     mime="text/csv",
-    icon=":material/download:",
     key="upload_events_template",
 )
 with events_right.expander("Events CSV format"):
@@ -295,7 +290,6 @@ if editor:
             st.error(
                 f"{len(parsed_events.problems)} problem(s) in {parsed_events.filename}: nothing was stored. "
                 "Fix them and upload the file again.",
-                icon=":material/error:",
             )
             st.dataframe(review.problems_table(parsed_events.problems), hide_index=True, key="upload_events_problems")
         else:
@@ -335,11 +329,11 @@ if editor and not batches.empty:
         key="upload_batch",
     )
     status = batches.set_index("id").at[batch_id, "status"]
-    if retract.button("Retract", disabled=status != "active", key="upload_retract", icon=":material/undo:"):
+    if retract.button("Retract", disabled=status != "active", key="upload_retract"):
         set_batch_status(engine, int(batch_id), "retracted")
         st.session_state["upload_message"] = ("retracted", f"Batch {batch_id} retracted; what it superseded is back.")
         st.rerun()
-    if restore.button("Restore", disabled=status == "active", key="upload_restore", icon=":material/redo:"):
+    if restore.button("Restore", disabled=status == "active", key="upload_restore"):
         set_batch_status(engine, int(batch_id), "active")
         st.session_state["upload_message"] = ("restored", f"Batch {batch_id} restored.")
         st.rerun()
