@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -172,11 +171,3 @@ def test_retracted_events_leave_the_chart(own_store: str, open_app: Callable[...
     set_batch_status(get_engine(own_store), int(events_batch), "active")
     assert "Events" in _traces(_run(at))
 
-
-def test_the_page_runs_warm_in_under_300_ms(app: AppTest) -> None:
-    _run(app)  # first run after the page switch: caches filled
-    started = time.perf_counter()
-    _run(app)
-    elapsed = time.perf_counter() - started
-    print(f"Sources page, warm script run on the shipped data: {elapsed * 1000:.0f} ms")
-    assert elapsed < 0.3
