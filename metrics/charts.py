@@ -285,7 +285,7 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
     drawn at the middle of their period, stocks at its end; the shaded column of a period spans the
     period and reaches from the lowest to the highest value.
     """
-    from metrics.sources import FREQUENCY_NAMES
+    from metrics.periods import FREQUENCY_NAMES
 
     meta = metadata()["metrics"][metric]
     flow = meta["kind"] == "flow"

@@ -10,6 +10,7 @@ from typing import Any
 __all__ = [
     "FIGURE_COLUMNS",
     "KEY_COLUMNS",
+    "KM2_PER_SQ_MI",
     "METRICS",
     "definition_text",
     "denominator_note",
@@ -18,6 +19,9 @@ __all__ = [
     "official_area_km2",
     "source_info",
 ]
+
+#: km2 in a square mile (1 mile = 1.609344 km exactly): the one factor for every sq mi in the project.
+KM2_PER_SQ_MI = 2.589988110336
 
 _METADATA_FILE = Path(__file__).resolve().parent / "metadata.toml"
 

@@ -29,7 +29,6 @@ __all__ = [
     "SHARE_METRICS",
     "SIGNED_METRICS",
     "area_bound_km2",
-    "empty_figures",
     "known_territories",
     "region_areas",
     "validate_figures",
@@ -158,7 +157,3 @@ def validate_figures(frame: pd.DataFrame, *, lazy: bool = False) -> pd.DataFrame
     )
     return FigureSchema.validate(frame, lazy=lazy)
 
-
-def empty_figures() -> pd.DataFrame:
-    """An empty frame with the figure columns."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FIGURE_COLUMNS})

@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 from metrics.metadata import metadata, metric_kind
-from metrics.pipelines import flows_by_period, net_change, period_end_stocks
+from metrics.periods import FREQUENCY_NAMES, frequency, period_codes, period_first_days
+from metrics.pipelines import by_period
 
 __all__ = [
-    "FREQUENCY_NAMES",
     "TOLERANCE_KM2",
     "TOLERANCE_PP",
     "TOLERANCE_SHARE",
@@ -37,15 +37,12 @@ __all__ = [
     "comparison_table",
     "denominators",
     "flow_checks",
-    "period_labels",
     "series_label",
     "share_checks",
     "sources_view",
     "spread_band",
 ]
 
-#: Frequency code -> its name in a sentence ("per month").
-FREQUENCY_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
 #: A share agrees with area / denominator within this many percentage points (a share rounded to 0.1).
 TOLERANCE_PP = 0.05
 #: A reported flow agrees with the change of stocks within this many km2 ...
@@ -71,30 +68,6 @@ def denominators(territory: str = "UKR") -> tuple[float, float]:
     return float(info["official_area_km2"]), float(info["mapped_area_km2"])
 
 
-def period_labels(dates: pd.Series, freq: str) -> pd.Series:
-    """Readable period names of period-end dates: 2025-11-30, 2025-W48, 2025-11, 2025-Q4, 2025."""
-    if dates.empty:
-        return pd.Series(dtype="str", index=dates.index)
-    if freq == "D":
-        return dates.dt.strftime("%Y-%m-%d")
-    if freq == "W":
-        iso = dates.dt.isocalendar()
-        return iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
-    if freq == "M":
-        return dates.dt.strftime("%Y-%m")
-    if freq == "Q":
-        return dates.dt.year.astype(str) + "-Q" + dates.dt.quarter.astype(str)
-    if freq == "Y":
-        return dates.dt.year.astype(str)
-    raise ValueError(f"unknown frequency {freq!r}: use one of {', '.join(FREQUENCY_NAMES)}")
-
-
-def _first_days(dates: pd.Series, freq: str) -> pd.Series:
-    from metrics.pipelines import FREQUENCIES
-
-    return dates.dt.to_period(FREQUENCIES[freq]).dt.start_time.dt.normalize()
-
-
 def compare_series(
     figures: pd.DataFrame,
     metric: str,
@@ -116,12 +89,7 @@ def compare_series(
     """
     if end is not None:
         figures = figures[figures["date"] <= pd.Timestamp(end)]
-    if metric_kind(metric) == "stock":
-        out = period_end_stocks(figures[figures["metric"] == metric], freq)
-    elif metric == "net_change_km2":
-        out = net_change(figures, freq)
-    else:
-        out = flows_by_period(figures[figures["metric"] == metric], freq)
+    out = by_period(figures, metric, freq)
     if out.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in _SERIES_COLUMNS})
     if metric_kind(metric) == "flow":
@@ -129,8 +97,8 @@ def compare_series(
     if start is not None:
         out = out[out["date"] >= pd.Timestamp(start)]
     out = out.assign(
-        period=period_labels(out["date"], freq),
-        first_day=_first_days(out["date"], freq),
+        period=period_codes(out["date"], freq),
+        first_day=period_first_days(out["date"], freq),
         label=[series_label(s, d) for s, d in zip(out["source"], out["definition"], strict=True)],
         value=out["value"].astype(float),
         derived=out["derived"].astype(bool),
@@ -219,9 +187,7 @@ def share_checks(
     if shares.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     if freq is not None:
-        from metrics.pipelines import FREQUENCIES
-
-        period = shares["date"].dt.to_period(FREQUENCIES[freq])
+        period = shares["date"].dt.to_period(frequency(freq).period)
         shares = shares.assign(_period=period).sort_values("date").groupby([*_SERIES, "_period"]).tail(1)
     shares = shares.sort_values(["date", "label"], ignore_index=True)
     areas = _areas(figures[figures["territory"] == territory])

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics.metadata import metadata, metric_kind
+from metrics.periods import frequency
 
 __all__ = ["ordinal", "overview_sentences", "trend_sentence"]
 
-_PERIOD_WORDS = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
 
 
 def ordinal(n: int) -> str:
@@ -81,7 +81,7 @@ def trend_sentence(series: pd.DataFrame, metric: str, freq: str, unit: str) -> s
         )  # fmt: skip
         if (last["note"] or "").find("cumulated") >= 0:
             return f"From {first['period']} to {last['period']}, per {label}, {text} in all."
-        text += _rank_clause(rows["value"], value, _PERIOD_WORDS[freq], str(first["period"]))
+        text += _rank_clause(rows["value"], value, frequency(freq).adjective, str(first["period"]))
         return f"In {last['period']}, per {label}, {text}."
     number = f"{value:.2f} %" if shown_unit == "%" else f"{value:,.0f} {shown_unit}"
     text = f"On {last['as_of']:%Y-%m-%d}, per {label}, the {meta['title'].lower()} was {number}"

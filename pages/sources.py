@@ -5,7 +5,8 @@ import streamlit as st
 
 from metrics.events import between
 from metrics.metadata import METRICS, denominator_note, metadata
-from metrics.sources import FREQUENCY_NAMES, TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
+from metrics.periods import FREQUENCY_NAMES
+from metrics.sources import TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
 from pages import cached
 from pages.downloads import chart_downloads
 

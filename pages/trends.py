@@ -5,13 +5,14 @@ import datetime as dt
 import streamlit as st
 
 from metrics.metadata import METRICS, metadata
+from metrics.periods import FREQUENCY_BY_NAME
 from pages import cached
 from pages.downloads import chart_downloads
 
 rev = cached.store_revision()
 sources, definitions = st.session_state.get("selection", ((), ()))
 regions = cached.region_names()
-FREQUENCIES = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}  # labels are the URL values
+FREQUENCIES = FREQUENCY_BY_NAME  # the names are the URL values
 UNITS = {"km²": "km2", "sq mi": "sq_mi"}
 
 st.title("Trends")
