@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from metrics.metadata import FIGURE_COLUMNS, METRICS, metadata, metric_kind
+from metrics.metadata import METRICS, metadata, metric_kind
 
 __all__ = [
     "AREA_METRICS",
