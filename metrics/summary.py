@@ -11,7 +11,7 @@ import pandas as pd
 from metrics.metadata import metadata, metric_kind
 from metrics.periods import frequency
 
-__all__ = ["ordinal", "overview_sentences", "trend_sentence"]
+__all__ = ["flow_clause", "ordinal", "overview_sentences", "trend_sentence"]
 
 
 
@@ -32,7 +32,8 @@ def _rank_clause(values: pd.Series, value: float, freq_word: str, since: str) ->
     return f", {position} {freq_word} {kind} since {since}"
 
 
-def _flow_clause(value: float, unit: str) -> str:
+def flow_clause(value: float, unit: str) -> str:
+    """"Russian forces gained 483 km²" (or lost): the clause every summary sentence of a change starts with."""
     verb = "gained" if value >= 0 else "lost"
     return f"Russian forces {verb} {abs(value):,.0f} {unit}"
 
@@ -51,7 +52,7 @@ def overview_sentences(monthly: pd.DataFrame, shares: pd.DataFrame) -> list[str]
             last = months.iloc[-1]
             since = f"{months['period_start'].iloc[0]:%B %Y}"
             value = float(last["value"])
-            parts.append(_flow_clause(value, "km²") + _rank_clause(months["value"], value, "monthly", since))
+            parts.append(flow_clause(value, "km²") + _rank_clause(months["value"], value, "monthly", since))
             when = f"In {last['period_start']:%B %Y}"
         if len(held):
             share = held.iloc[-1]
@@ -76,7 +77,7 @@ def trend_sentence(series: pd.DataFrame, metric: str, freq: str, unit: str) -> s
     shown_unit = "%" if meta["unit"] == "percent" else ("sq mi" if unit == "sq_mi" else "km²")
     value = float(last["value"])
     if metric_kind(metric) == "flow":
-        text = _flow_clause(value, shown_unit) if metric == "net_change_km2" else (
+        text = flow_clause(value, shown_unit) if metric == "net_change_km2" else (
             f"{meta['title'].lower()} was {value:,.0f} {shown_unit}"
         )  # fmt: skip
         if (last["note"] or "").find("cumulated") >= 0:
