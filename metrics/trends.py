@@ -7,13 +7,16 @@ period end, flows summed per period, net change from reported flows or the chang
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import pandas as pd
 
 from metrics.metadata import KM2_PER_SQ_MI, metadata, metric_kind
 from metrics.periods import frequency, period_name
 from metrics.pipelines import by_period
 
-__all__ = ["TREND_COLUMNS", "UNITS", "trend_series"]
+__all__ = ["TREND_COLUMNS", "UNITS", "TrendView", "trend_series", "trend_view"]
 
 UNITS = ("km2", "sq_mi")
 TREND_COLUMNS = [
@@ -109,3 +112,42 @@ def trend_series(
     out["as_of"] = observed.where(observed.notna() & out["value"].notna(), out["date"]).where(out["value"].notna())
     out["derived"] = out["derived"].astype("boolean")
     return out[TREND_COLUMNS].sort_values(["date", "label"], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """What the Trends page shows: the series, its chart (None when the series is empty) and sentences."""
+
+    series: pd.DataFrame  # trend_series
+    chart: Any = None  # a plotly Figure (metrics.charts.trend_chart with the event markers)
+    sentences: list[str] = field(default_factory=list)  # metrics.summary.trend_sentence per series
+
+
+def trend_view(
+    figures: pd.DataFrame,
+    events: pd.DataFrame,
+    metric: str,
+    freq: str,
+    *,
+    region: str = "",
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    unit: str = "km2",
+    rolling: int = 0,
+    cumulative: bool = False,
+) -> TrendView:
+    """``trend_series`` of ``figures`` (the chosen sources), its chart with ``events`` as markers and one
+    sentence per series, from the one pipeline; ``region`` is named from the shipped regions of Ukraine."""
+    from metrics.charts import trend_chart
+    from metrics.schema import region_areas
+    from metrics.summary import trend_sentence
+
+    series = trend_series(
+        figures, metric, freq, region=region, start=start, end=end, unit=unit, rolling=rolling, cumulative=cumulative
+    )
+    if series.empty:
+        return TrendView(series)
+    region_name = f"{region_areas('UKR')[region][0]} ({region})" if region else "Ukraine"
+    chart = trend_chart(series, metric=metric, freq=freq, unit=unit, region_name=region_name, events=events)
+    sentences = [trend_sentence(rows, metric, freq, unit) for _, rows in series.groupby("label", sort=True)]
+    return TrendView(series, chart, [s for s in sentences if s])

@@ -8,7 +8,6 @@ first page view do not wait for them.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -85,10 +84,10 @@ def overview_sentences(rev: Revision, sources: tuple[str, ...], definitions: tup
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def overview_chart(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> go.Figure:
-    from metrics.charts import add_event_markers, monthly_net_change_chart
+    from metrics.charts import monthly_net_change_chart
 
     data = overview(rev, sources, definitions)
-    return add_event_markers(monthly_net_change_chart(data.monthly, data.shares), events(rev))
+    return monthly_net_change_chart(data.monthly, data.shares, events=events(rev))
 
 
 # -- events and the Sources page ----------------------------------------------------------------
@@ -124,11 +123,10 @@ def sources_chart(
     rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], metric: str, freq: str,
     start: dt.date | None, end: dt.date | None,
 ) -> go.Figure:  # fmt: skip
-    from metrics.charts import add_event_markers
     from metrics.charts import sources_chart as chart
 
     data = sources_view(rev, sources, definitions, metric, freq, start, end)
-    return add_event_markers(chart(data.series, data.band, metric=metric, freq=freq), events(rev))
+    return chart(data.series, data.band, metric=metric, freq=freq, events=events(rev))
 
 
 def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
@@ -151,27 +149,9 @@ def region_map_data(rev: Revision, source: str, definition: str):  # a DataFrame
 @st.cache_data(max_entries=16, show_spinner=False)
 def region_map(rev: Revision, source: str, definition: str) -> go.Figure:
     """Oblasts coloured by the share held on the source's latest date with per-region figures."""
-    from geodata.maps import region_share_map
-    from metrics.charts import source_line
+    from geodata.maps import latest_share_map
 
-    values = ov.latest_region_values(engine(), series(rev), source, definition)
-    as_of = values.assign(source=source, definition=definition).sort_values("date").tail(1)
-    day = as_of["date"].iloc[0]
-    fig = region_share_map(
-        values,
-        title=f"Share of each oblast held by Russian forces, {day:%Y-%m-%d}",
-        subtitle=f"{source} ({definition}); share = area held in the oblast / oblast area (Natural Earth 10m)",
-        source=source_line(as_of),
-    )
-    from geodata.maps import add_control_polygon
-    from geodata.store import snapshot_for_map
-
-    snapshot = snapshot_for_map(engine(), source=source, definition=definition, on_or_before=day)
-    if snapshot is not None:  # the source's own polygon, where the store holds its snapshots
-        date, area, web = snapshot
-        label = f"Area held per {source}'s polygon, {date:%Y-%m-%d}: {area:,.0f} km²"
-        add_control_polygon(fig, web.geometry, label=label)
-    return fig
+    return latest_share_map(engine(), series(rev), source, definition)
 
 
 # -- Data page ---------------------------------------------------------------------------------
@@ -290,31 +270,11 @@ def map_figure(rev: Revision, source: str, definition: str, on: str, since: str 
 # -- Trends page -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TrendView:
-    series: object  # a DataFrame (metrics.trends.trend_series)
-    chart: object  # a plotly Figure
-    sentences: list[str]
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def trend_view(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], metric: str, freq: str,
-               region: str, start, end, unit: str, rolling: int, cumulative: bool) -> TrendView:  # type: ignore[no-untyped-def]  # fmt: skip
-    """The Trends page's series, chart (with event markers) and sentences, from one pipeline."""
-    from metrics.charts import add_event_markers, trend_chart
-    from metrics.summary import trend_sentence
-    from metrics.trends import trend_series
+               region: str, start, end, unit: str, rolling: int, cumulative: bool):  # type: ignore[no-untyped-def]  # fmt: skip
+    """The Trends page's series, chart (with event markers) and sentences (``metrics.trends.trend_view``)."""
+    from metrics.trends import trend_view as view
 
-    figures = ov.select_figures(all_figures(rev), sources, definitions)
-    series = trend_series(
-        figures, metric, freq, region=region, start=start, end=end, unit=unit, rolling=rolling,
-        cumulative=cumulative,
-    )  # fmt: skip
-    if series.empty:
-        return TrendView(series, None, [])
-    names = region_names()
-    chart = trend_chart(series, metric=metric, freq=freq, unit=unit,
-                        region_name=f"{names[region]} ({region})" if region else "Ukraine")  # fmt: skip
-    chart = add_event_markers(chart, events(rev))
-    sentences = [trend_sentence(rows, metric, freq, unit) for _, rows in series.groupby("label", sort=True)]
-    return TrendView(series, chart, [s for s in sentences if s])
+    return view(ov.select_figures(all_figures(rev), sources, definitions), events(rev), metric, freq, region=region,
+                start=start, end=end, unit=unit, rolling=rolling, cumulative=cumulative)  # fmt: skip

@@ -6,7 +6,7 @@ import streamlit as st
 from metrics.events import between
 from metrics.metadata import METRICS, denominator_note, metadata
 from metrics.periods import FREQUENCY_NAMES
-from metrics.sources import TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
+from metrics.source_checks import TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
 from pages import cached
 from pages.downloads import chart_downloads
 

@@ -10,19 +10,12 @@ import pandas as pd
 import pytest
 
 from metrics.bundled import ensure_bundled_data
-from metrics.charts import add_event_markers, sources_chart
+from metrics.charts import sources_chart
+from metrics.event_markers import add_event_markers
 from metrics.metadata import FIGURE_COLUMNS
 from metrics.periods import period_codes
-from metrics.sources import (
-    check_summaries,
-    compare_series,
-    comparison_table,
-    denominators,
-    flow_checks,
-    share_checks,
-    sources_view,
-    spread_band,
-)
+from metrics.source_checks import check_summaries, denominators, flow_checks, share_checks
+from metrics.sources import compare_series, comparison_table, sources_view, spread_band
 from metrics.store import get_engine, read_figures
 
 OFFICIAL, MAPPED = 603_628.0, 599_095.0
