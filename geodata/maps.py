@@ -224,7 +224,7 @@ def latest_share_map(engine: Engine, series: pd.DataFrame, source: str, definiti
     from metrics.overview import latest_region_values
 
     values = latest_region_values(engine, series, source, definition)
-    as_of = values.assign(source=source, definition=definition).sort_values("date").tail(1)
+    as_of = values.sort_values("date").tail(1)
     fig, _note = share_map(engine, values, source=source, definition=definition, on=as_of["date"].iloc[0],
                            source_text=source_line(as_of))  # fmt: skip
     return fig

@@ -3,6 +3,7 @@ the share over time, the per-region values of the latest date, and the sources d
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ __all__ = [
     "area_kpi",
     "chart_data",
     "complete_months",
+    "date_span",
     "definitions_by_source",
     "described",
     "latest_region_values",
@@ -214,9 +216,15 @@ def sources_with_regions(series: pd.DataFrame, sources: Sequence[str], definitio
 
 def latest_region_values(engine: Engine, series: pd.DataFrame, source: str, definition: str) -> pd.DataFrame:
     """``region_values`` of one source on its latest date with per-region figures, reading only
-    the figures from that date on."""
+    the figures from that date on, with ``source`` and ``definition`` columns (the map's data)."""
     chosen = series[(series["source"] == source) & (series["definition"] == definition)]
     since = chosen["last_region_date"].iloc[0].date()
-    return region_values(
+    values = region_values(
         read_figures(engine, sources=[source], definitions=[definition], since=since), source, definition
     )
+    return values.assign(source=source, definition=definition)
+
+
+def date_span(figures: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
+    """First and last date of ``figures``; None when there are none."""
+    return (figures["date"].min().date(), figures["date"].max().date()) if not figures.empty else None

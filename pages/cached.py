@@ -103,8 +103,7 @@ def events(rev: Revision):  # a DataFrame (metrics.events.read_events)
 
 def figures_span(rev: Revision) -> tuple[dt.date, dt.date] | None:
     """First and last date of the whole-territory figures (the Sources page's date range)."""
-    figures = whole_territory_figures(rev)
-    return (figures["date"].min().date(), figures["date"].max().date()) if not figures.empty else None
+    return ov.date_span(whole_territory_figures(rev))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -142,8 +141,7 @@ def overview_chart_data(rev: Revision, sources: tuple[str, ...], definitions: tu
 @st.cache_data(max_entries=16, show_spinner=False)
 def region_map_data(rev: Revision, source: str, definition: str):  # a DataFrame
     """The per-oblast figures the map is coloured by (for its CSV download)."""
-    values = ov.latest_region_values(engine(), series(rev), source, definition)
-    return values.assign(source=source, definition=definition)
+    return ov.latest_region_values(engine(), series(rev), source, definition)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
