@@ -23,6 +23,40 @@ if TYPE_CHECKING:
 
     import plotly.graph_objects as go
 
+__all__ = [
+    "Revision",
+    "all_figures",
+    "batches",
+    "build_report",
+    "data_rows",
+    "editor_gate",
+    "engine",
+    "events",
+    "figures_span",
+    "map_dates",
+    "map_figure",
+    "overview",
+    "overview_chart",
+    "overview_chart_data",
+    "overview_sentences",
+    "region_date_range",
+    "region_dates",
+    "region_map",
+    "region_map_data",
+    "region_names",
+    "regional_sources",
+    "regions_chart",
+    "regions_table",
+    "series",
+    "source_choices",
+    "sources_chart",
+    "sources_view",
+    "sources_with_regions",
+    "store_revision",
+    "trend_view",
+    "whole_territory_figures",
+]
+
 _log = logging.getLogger("territory")
 
 Revision = tuple[int, int]
