@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from metrics.event_markers import add_event_markers
 from metrics.metadata import metadata
-from metrics.periods import FREQUENCY_NAMES
+from metrics.periods import FREQUENCY_NAMES, period_name
 
 __all__ = [
     "PALETTE",
@@ -98,7 +98,7 @@ def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame, *, eve
         label = f"{source} ({definition})"
         fig.add_bar(
             x=rows["period_start"] + pd.Timedelta(days=14), y=rows["value"], name=label, legendgroup=label,
-            marker_color=colours[label], customdata=rows["period_start"].dt.strftime("%B %Y"),
+            marker_color=colours[label], customdata=[period_name(d, "M") for d in rows["period_start"]],
             hovertemplate="%{customdata}: %{y:+,.0f} km²<extra>" + label + "</extra>", row=1, col=1,
         )  # fmt: skip
     fig_labels = {trace.name for trace in fig.data}

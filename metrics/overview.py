@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from metrics.metadata import definition_text, source_info
+from metrics.periods import period_name
 from metrics.pipelines import change_over_days, latest_values, net_change
 from metrics.store import read_figures
 
@@ -145,7 +146,7 @@ def _source_kpis(figures: pd.DataFrame, monthly: pd.DataFrame) -> SourceKpis:
     else:
         row = months.iloc[-1]
         last_month = Kpi(
-            "Net change, last full month", float(row["value"]), "km2", f"{row['date']:%B %Y}",
+            "Net change, last full month", float(row["value"]), "km2", period_name(row["date"], "M"),
             net_change_how(months.tail(1)),
         )  # fmt: skip
     recent = change_over_days(figures[figures["metric"] == "area_controlled_km2"], 30)

@@ -31,8 +31,8 @@ from metrics.store import read_figures
 from metrics.summary import flow_clause
 
 __all__ = [
-    "FORMATS", "NO_MAP_NOTE", "ChangeMap", "Report", "build_report", "default_period", "report_html", "report_pdf",
-    "write_report",
+    "FORMATS", "NO_MAP_NOTE", "ChangeMap", "Report", "build_report", "default_period", "kpi_table", "period_sentences",
+    "regions_table", "report_html", "report_pdf", "sources_table", "write_report",
 ]  # fmt: skip
 
 FORMATS = ("html", "pdf")
@@ -92,7 +92,7 @@ def kpi_table(whole: pd.DataFrame, monthly: pd.DataFrame, start: pd.Timestamp, e
             "source": source, "definition": definition, "area_km2": area.value, "area_as_of": area.date,
             "share_pct": share.value, "share_as_of": share.date,
             "net_change_km2": float(months["value"].sum()) if len(months) else None,
-            "months": ", ".join(f"{d:%b %Y}" for d in months["period_start"]),
+            "months": ", ".join(period_name(d, "M") for d in months["period_start"]),
             "net_change_how": ov.net_change_how(months) if len(months) else "",
         })  # fmt: skip
     return pd.DataFrame(rows)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics.metadata import metadata, metric_kind
-from metrics.periods import frequency
+from metrics.periods import frequency, period_name
 
 __all__ = ["flow_clause", "ordinal", "overview_sentences", "trend_sentence"]
 
@@ -50,10 +50,10 @@ def overview_sentences(monthly: pd.DataFrame, shares: pd.DataFrame) -> list[str]
         parts = []
         if len(months):
             last = months.iloc[-1]
-            since = f"{months['period_start'].iloc[0]:%B %Y}"
+            since = period_name(months["period_start"].iloc[0], "M")
             value = float(last["value"])
             parts.append(flow_clause(value, "km²") + _rank_clause(months["value"], value, "monthly", since))
-            when = f"In {last['period_start']:%B %Y}"
+            when = f"In {period_name(last['period_start'], 'M')}"
         if len(held):
             share = held.iloc[-1]
             parts.append(f"they hold {share['value']:.2f} % of Ukraine (as of {share['date']:%Y-%m-%d})")
