@@ -118,3 +118,12 @@ def test_cli_writes_the_html_report(store: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "report of 2025-11-01 to 2025-11-30" in result.stdout
     assert "701" in out.read_text()
+
+
+def test_without_a_map_function_the_report_says_so(store: str) -> None:
+    from metrics.report import NO_MAP_NOTE
+
+    report = build_report(get_engine(store), "2025-11-01", "2025-11-30")
+    assert report.change_map is None
+    assert report.change_note == NO_MAP_NOTE
+    assert report.kpis.set_index("source").loc["ISW (AFP analysis)", "net_change_km2"] == 701
