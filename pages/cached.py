@@ -40,7 +40,6 @@ __all__ = [
     "overview_chart_data",
     "overview_sentences",
     "region_date_range",
-    "region_dates",
     "region_map",
     "region_map_data",
     "region_names",
@@ -248,22 +247,17 @@ def build_report(rev: Revision, start, end, progress=None):  # type: ignore[no-u
 @st.cache_data(max_entries=4, show_spinner=False)
 def regional_sources(rev: Revision) -> list[str]:
     """``"source · definition"`` of every source with per-oblast figures, DeepStateMap first."""
-    from metrics.regions import regional_sources as pairs
+    from metrics.regions import regional_source_labels
 
-    return [f"{s} · {d}" for s, d in pairs(all_figures(rev))]
+    return regional_source_labels(all_figures(rev))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def region_dates(rev: Revision, source: str, definition: str) -> list:  # of datetime.date
-    """The dates with per-oblast figures of a source, oldest first."""
-    from metrics.regions import region_dates as dates
-
-    return [d.date() for d in dates(all_figures(rev), source, definition)]
-
-
 def region_date_range(rev: Revision, source: str, definition: str) -> tuple:  # (first, last) datetime.date
-    dates = region_dates(rev, source, definition)
-    return dates[0], dates[-1]
+    """The first and the last date with per-oblast figures of a source."""
+    from metrics.regions import region_date_range as date_range
+
+    return date_range(all_figures(rev), source, definition)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
