@@ -58,7 +58,8 @@ __all__ = [
 
 _log = logging.getLogger("territory")
 
-Revision = tuple[int, int]
+#: A cache key: the store's URL and its revision (two stores may share a revision number).
+Revision = tuple[str, int]
 
 
 def engine() -> Engine:
@@ -81,7 +82,7 @@ def editor_gate(password: str | None) -> EditorGate:
 
 
 def store_revision() -> Revision:
-    return revision(engine())
+    return database_url(), revision(engine())
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
