@@ -20,9 +20,6 @@ __all__ = [
     "source_info",
 ]
 
-#: km2 in a square mile (1 mile = 1.609344 km exactly): the one factor for every sq mi in the project.
-KM2_PER_SQ_MI = 2.589988110336
-
 _METADATA_FILE = Path(__file__).resolve().parent / "metadata.toml"
 
 #: A figure's key (DESIGN.md): a later batch with the same key supersedes the earlier figure.

@@ -10,7 +10,8 @@ import pandas as pd
 
 from metrics import events, ingest
 from metrics.ingest import ImportPlan, Problem
-from metrics.metadata import METRICS, metadata, metric_kind
+from metrics.ingest.cells import metric_units
+from metrics.metadata import METRICS, metric_kind
 from metrics.periods import period_code
 
 __all__ = [
@@ -93,19 +94,13 @@ _COLUMN_NOTES = {
     "territory": "default `UKR`",
     "region": "ISO 3166-2, e.g. `UA-14`; empty for the whole territory",
     "actor": "default `RU`",
+    "quality": " or ".join(f"`{mark}`" for mark in ingest.QUALITY_MARKS if mark) + "; empty for none",
 }
 _PERIOD_EXAMPLE = pd.Timestamp("2025-11-30")  # a Sunday: week 48 ends on it
 
 
 def _codes(names: Sequence[str]) -> str:
     return ", ".join(f"`{name}`" for name in names)
-
-
-def _units_of(metric: str) -> list[str]:
-    """The units a value of ``metric`` may come in (``metrics.ingest.UNITS``): percent for a share,
-    every area unit for an area."""
-    share = metadata()["metrics"][metric]["unit"] == "percent"
-    return [unit for unit in ingest.UNITS if (unit == "percent") == share]
 
 
 def figures_format_help(limit_mb: float) -> str:
@@ -115,16 +110,17 @@ def figures_format_help(limit_mb: float) -> str:
     rows: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for metric in METRICS:
         kind = "stock on `date`" if metric_kind(metric) == "stock" else "flow over a period"
-        rows.setdefault((kind, tuple(_units_of(metric))), []).append(metric)
+        rows.setdefault((kind, metric_units(metric)), []).append(metric)
     table = "".join(f"| {_codes(metrics)} | {kind} | {_codes(units)} |\n" for (kind, units), metrics in rows.items())
     periods = [f"`{period_code(_PERIOD_EXAMPLE, code)}`" for code in ("M", "W", "Q", "Y")]
     return (
         f"One figure a row, with a header row. Required columns: {_codes(ingest.REQUIRED_COLUMNS)}. "
         f"Optional: {', '.join(optional)}.\n\n"
         "| metric | kind | units accepted |\n| --- | --- | --- |\n" + table + "\n"
+        f"Units the import reads: {_codes(list(ingest.UNITS))}, with the usual spellings (`km²`, `sq mi`, `%`...). "
         f"Flows need a period: `period` as {', '.join(periods[:-1])} or {periods[-1]}, or `period_start` "
         "with `date` as the period's last day. Files saved by spreadsheets are fine: UTF-8 (with or without "
-        "BOM), UTF-16, Windows-1251 or Latin-1; comma, semicolon or tab; decimal commas with semicolons. "
+        "BOM), UTF-16, Windows-1251/1252 or Latin-1; comma, semicolon or tab; decimal commas with semicolons. "
         f"Files up to {limit_mb:g} MB (`TERRITORY_MAX_UPLOAD_MB`)."
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics import events, ingest
+from metrics.ingest.cells import metric_units
 from metrics.metadata import METRICS
 from metrics.periods import period_code
 from metrics.review import events_format_help, figures_format_help
@@ -20,9 +21,12 @@ def test_the_figures_help_names_every_column_unit_and_metric() -> None:
 
 
 def test_the_figures_help_gives_each_metric_its_units() -> None:
-    rows = {line.split(" | ")[0].strip("| "): line for line in figures_format_help(50).splitlines() if "|" in line}
-    assert rows["`share_controlled_pct`"].endswith("| `percent` |")
-    assert rows["`area_controlled_km2`"].endswith("| `km2`, `sq_mi`, `ha` |")
+    rows = [line for line in figures_format_help(50).splitlines() if line.startswith("| `")]
+    for metric in METRICS:
+        (row,) = [line for line in rows if f"`{metric}`" in line.split(" | ")[0]]
+        assert row.endswith(" | " + ", ".join(f"`{u}`" for u in metric_units(metric)) + " |"), row
+    assert "| `share_controlled_pct` | stock on `date` | `percent` |" in rows
+    assert "`glitch` or `break`" in figures_format_help(50)  # the quality marks
 
 
 def test_the_period_examples_are_codes_the_import_reads() -> None:
