@@ -8,6 +8,9 @@ are ``D`` (day), ``W`` (week ending Sunday), ``M`` (month), ``Q`` (quarter) and 
 Gaps: a period-end stock is the last observation on or before the period end, carried forward over
 periods without an observation; ``observed_date`` says which observation it is, ``carried_forward``
 flags the gap, and ``complete`` is false for a period that ends after the series' last observation.
+
+Quality marks (``metrics.quality``): figures marked ``glitch`` are left out of every pipeline, and no
+flow is computed across a ``break`` (a change of stocks whose span holds a break is not a flow).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import pandas as pd
 
 from metrics.metadata import FIGURE_COLUMNS, metric_kind
 from metrics.periods import FREQUENCIES, frequency
+from metrics.quality import BREAK, drop_glitches, quality_of
 
 __all__ = [
     "FREQUENCIES",
@@ -45,7 +49,7 @@ def period_end_stocks(stocks: pd.DataFrame, freq: str) -> pd.DataFrame:
     the unit of the input metric; ``derived`` is true where the period end is not an observation.
     """
     period = _period(freq)
-    obs = stocks.sort_values("date").assign(period=lambda f: f["date"].dt.to_period(period))
+    obs = drop_glitches(stocks).sort_values("date").assign(period=lambda f: f["date"].dt.to_period(period))
     last = obs.groupby([*SERIES_COLUMNS, "period"], sort=False).tail(1)
     out = []
     for _, series in last.groupby(SERIES_COLUMNS, sort=False):
@@ -76,7 +80,8 @@ def net_change_from_stocks(stocks: pd.DataFrame, freq: str) -> pd.DataFrame:
     is left out. Returns ``net_change_km2`` figures (derived) with the extra columns of
     ``period_end_stocks`` (``complete`` is false for a period after the last observation).
     """
-    ends = period_end_stocks(stocks[stocks["metric"] == "area_controlled_km2"], freq)
+    areas = stocks[stocks["metric"] == "area_controlled_km2"]
+    ends = period_end_stocks(areas, freq)
     if ends.empty:
         return ends
     previous = ends.groupby(SERIES_COLUMNS, sort=False)
@@ -87,6 +92,7 @@ def net_change_from_stocks(stocks: pd.DataFrame, freq: str) -> pd.DataFrame:
         metric="net_change_km2",
         derived=True,
     ).dropna(subset=["value"])
+    flows = flows[~_spans_a_break(flows, areas, "start_observed", "observed_date")]
     flows["notes"] = (
         "net change of period-end stocks observed on "
         + flows["start_observed"].dt.strftime("%Y-%m-%d")
@@ -94,6 +100,18 @@ def net_change_from_stocks(stocks: pd.DataFrame, freq: str) -> pd.DataFrame:
         + flows["observed_date"].dt.strftime("%Y-%m-%d")
     )
     return flows.drop(columns="start_observed").reset_index(drop=True)
+
+
+def _spans_a_break(rows: pd.DataFrame, stocks: pd.DataFrame, start: str, end: str) -> pd.Series:
+    """True where the series of a row (whatever its metric) has a figure marked ``break`` after ``start``
+    and on or before ``end``."""
+    series = [c for c in SERIES_COLUMNS if c != "metric"]  # a flow's break lies in the stocks it comes from
+    breaks = stocks.loc[quality_of(stocks) == BREAK, [*series, "date"]].drop_duplicates()
+    if breaks.empty or rows.empty:
+        return pd.Series(False, index=rows.index)
+    pairs = rows[[*series, start, end]].reset_index().merge(breaks, on=series)
+    inside = pairs[(pairs["date"] > pairs[start]) & (pairs["date"] <= pairs[end])]
+    return pd.Series(rows.index.isin(inside["index"]), index=rows.index)
 
 
 def flows_by_period(flows: pd.DataFrame, freq: str) -> pd.DataFrame:
@@ -104,6 +122,7 @@ def flows_by_period(flows: pd.DataFrame, freq: str) -> pd.DataFrame:
     summed cover the period from its first to its last day.
     """
     period = _period(freq)
+    flows = drop_glitches(flows)
     start_period = flows["period_start"].dt.to_period(period)
     end_period = flows["date"].dt.to_period(period)
     inside = flows[start_period == end_period].assign(period=end_period[start_period == end_period])
@@ -170,15 +189,18 @@ def change_over_days(stocks: pd.DataFrame, days: int) -> pd.DataFrame:
 
     ``value`` = last stock minus the stock on (last date - ``days``) or the last observation before
     it; ``period_start`` is the day after that baseline date, ``observed_date`` the baseline's own
-    date. Series without an observation that old are left out. Metric keeps the stock's name with
-    ``kind`` flow semantics (``area_controlled_km2`` -> ``net_change_km2``).
+    date. Series without an observation that old, or with a break since it, are left out. Metric keeps
+    the stock's name with ``kind`` flow semantics (``area_controlled_km2`` -> ``net_change_km2``).
     """
     rows = []
-    for _, series in stocks.sort_values("date").groupby(SERIES_COLUMNS, sort=False):
+    for _, series in drop_glitches(stocks).sort_values("date").groupby(SERIES_COLUMNS, sort=False):
         last = series.iloc[-1]
         baseline_day = last["date"] - pd.Timedelta(days=days)
         before = series[series["date"] <= baseline_day]
         if before.empty:
+            continue
+        since = series[series["date"] > before["date"].iloc[-1]]
+        if (quality_of(since) == BREAK).any():  # no change across a break
             continue
         base = before.iloc[-1]
         row = last.copy()

@@ -91,13 +91,15 @@ def test_all_five_sources_reach_from_2022_to_their_latest_day(store_url: str) ->
     assert "ISW (AFP analysis)" in span.index  # AFP's area stocks (press reports)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the store keeps no quality column yet (the lead plumbs store, import and export): until then the "
-    "export computes March 2024 across liveuamap's break of 2024-03-14",
-)
 def test_no_march_2024_liveuamap_loss_of_16619_km2(store_url: str) -> None:
     rows = _export(store_url, "--metric", "net_change_km2", "--source", "liveuamap (via NZZ)", "--freq", "M",
-                   "--from", "2024-03-01", "--to", "2024-03-31")  # fmt: skip
-    assert not rows.empty
-    assert (rows["value"] > -1_000).all(), rows[["definition", "value", "notes"]]
+                   "--from", "2024-01-01", "--to", "2024-05-31")  # fmt: skip
+    months = rows.groupby("definition")["period_start"].agg(list)
+    for definition in ("held at window end, without Crimea", "held at window end, with Crimea constant"):
+        # the break of 2024-03-14 lies in March: no net change for March, the months around it have one
+        assert months[definition] == ["2024-01-01", "2024-02-01", "2024-04-01", "2024-05-01"]
+    assert rows["value"].min() > -1_000, rows[["definition", "period_start", "value"]]
+    stocks = _export(store_url, "--metric", "area_controlled_km2", "--source", "liveuamap (via NZZ)",
+                     "--definition", "held at window end, without Crimea", "--from", "2024-03-13", "--to", "2024-03-14")
+    assert stocks["value"].diff().iloc[-1] == pytest.approx(-16_619, abs=1)  # the step itself stays in the data
+    assert stocks["quality"].tolist() == ["", "break"] and "not a loss" in stocks["notes"].iloc[-1]
