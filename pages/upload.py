@@ -1,5 +1,7 @@
 """Upload: figures come in as CSV, are checked, previewed, stored as one batch, and can be taken back."""
 
+import secrets
+
 import streamlit as st
 
 from geodata import ingest as geo_ingest
@@ -28,7 +30,12 @@ if message is not None:
 
 # 1/ who may change the store
 gate = cached.editor_gate(auth.editor_password())
-client = st.context.ip_address or "unknown client"
+# The socket peer (Streamlit reports loopback as None), or what a trusted proxy forwards (metrics.auth).
+peer = st.context.ip_address or "127.0.0.1"
+client = auth.client_address(peer, st.context.headers.get_all("X-Forwarded-For"), auth.trusted_proxies())
+if client != peer:
+    client = f"{client} via {peer}"
+gate_session = st.session_state.setdefault("upload_gate_session", secrets.token_hex(8))
 if gate.required:
     editor = bool(st.session_state.get("upload_editor"))
     if not editor:
@@ -36,12 +43,12 @@ if gate.required:
         with st.form("upload_login"):
             attempt = st.text_input("Editor password", type="password", key="upload_password")
             if st.form_submit_button("Sign in as editor"):
-                if gate.check(attempt, client):
+                if gate.check(attempt, gate_session, client):
                     st.session_state["upload_editor"] = True
                     st.rerun()
                 st.error(
                     f"Wrong password. Each wrong attempt doubles the wait; the next answer takes "
-                    f"{gate.delay(client):g} s. Ask your team's administrator for the password."
+                    f"{gate.delay(gate_session):.1f} s. Ask your team's administrator for the password."
                 )
 else:
     editor = True
