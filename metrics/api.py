@@ -22,23 +22,26 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from metrics.bundled import ensure_bundled_data
 from metrics.export import export_figures, to_bytes
 from metrics.metadata import METRICS, definition_text, metadata, official_area_km2, source_info
 from metrics.pipelines import FREQUENCIES
 from metrics.schema import region_areas
-from metrics.store import get_engine, list_series, read_figures, revision
+from metrics.store import get_engine, read_figures, revision
 
-__all__ = ["CACHE_CONTROL", "MAX_LIMIT", "PREFIX", "routes"]
+__all__ = ["CACHE_CONTROL", "MAX_LIMIT", "PREFIX", "lifespan", "routes"]
 
 PREFIX = "/api/v1"
 MAX_LIMIT = 10_000
@@ -61,17 +64,25 @@ class _Cache:
         self._items: OrderedDict[tuple, Any] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        self._making: dict[tuple, threading.Lock] = {}
 
     def get(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """The value for ``key``, made once even when many requests ask for it at the same time."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = make()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            making = self._making.setdefault(key, threading.Lock())
+        with making:  # the first request makes it; the others wait for it
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            value = make()
+            with self._lock:
+                self._items[key] = value
+                self._making.pop(key, None)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
         return value
 
 
@@ -190,7 +201,10 @@ class _Api:
             )  # fmt: skip
 
         rows = self._cache.get((rev, "figures", tuple(sorted(export.items()))), make)
-        page = rows.iloc[offset : offset + limit]
+        body = self._cache.get(
+            (rev, fmt, tuple(sorted(export.items())), offset, limit),
+            lambda: to_bytes(rows.iloc[offset : offset + limit].reset_index(drop=True), fmt),
+        )
         headers["X-Total-Count"] = str(len(rows))
         links = []
         for rel, at in (("next", offset + limit), ("prev", max(0, offset - limit))):
@@ -198,7 +212,7 @@ class _Api:
                 links.append(f'<{request.url.path}?{urlencode({**export, "limit": limit, "offset": at})}>; rel="{rel}"')
         if links:
             headers["Link"] = ", ".join(links)
-        return Response(to_bytes(page.reset_index(drop=True), fmt), media_type=_MEDIA[fmt], headers=headers)
+        return Response(body, media_type=_MEDIA[fmt], headers=headers)
 
     def series(self, request: Request) -> Response:
         if request.method == "OPTIONS":
@@ -211,8 +225,11 @@ class _Api:
         headers, unchanged = self._conditional(request, self._tag(rev, "series", {}), rev)
         if unchanged is not None:
             return unchanged
+        return Response(self._cache.get((rev, "series-body"), lambda: self._series_body(rev)),
+                        media_type="application/json", headers=headers)  # fmt: skip
+
+    def _series_body(self, rev: str) -> bytes:
         frame = self._series(rev)
-        latest = list_series(self._engine())
         items = []
         for row in frame.itertuples(index=False):
             info = source_info(row.source)
@@ -225,8 +242,8 @@ class _Api:
                 "publisher": info.get("publisher", ""), "source_url": info.get("url", ""),
                 "licence": info.get("licence", ""),
             })  # fmt: skip
-        body = {"revision": rev, "sources": int(latest["source"].nunique()), "series": items}
-        return JSONResponse(body, headers=headers)
+        body = {"revision": rev, "sources": int(frame["source"].nunique()), "series": items}
+        return json.dumps(body, ensure_ascii=False).encode()
 
     def regions(self, request: Request) -> Response:
         if request.method == "OPTIONS":
@@ -239,14 +256,7 @@ class _Api:
         headers, unchanged = self._conditional(request, self._tag(rev, "regions", {}), rev)
         if unchanged is not None:
             return unchanged
-        territory = metadata()["territories"]["UKR"]
-        body = {
-            "territory": "UKR", "name": territory["name"], "official_area_km2": official_area_km2("UKR"),
-            "regions": [{"region": code, "name": name, "area_km2": round(area, 1)}
-                        for code, (name, area) in region_areas("UKR").items()],
-            "note": 'Use region=CODE in /api/v1/figures.csv; region= (empty) is the whole territory.',
-        }  # fmt: skip
-        return JSONResponse(body, headers=headers)
+        return Response(self._cache.get(("regions",), _regions_body), media_type="application/json", headers=headers)
 
     def index(self, request: Request) -> Response:
         base = str(request.base_url).rstrip("/") + PREFIX
@@ -257,11 +267,30 @@ class _Api:
         }, headers={**_CORS, "Cache-Control": CACHE_CONTROL})  # fmt: skip
 
 
+def _regions_body() -> bytes:
+    territory = metadata()["territories"]["UKR"]
+    body = {
+        "territory": "UKR", "name": territory["name"], "official_area_km2": official_area_km2("UKR"),
+        "regions": [{"region": code, "name": name, "area_km2": round(area, 1)}
+                    for code, (name, area) in region_areas("UKR").items()],
+        "note": "Use region=CODE in /api/v1/figures.csv; region= (empty) is the whole territory.",
+    }  # fmt: skip
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
 def _preflight() -> Response:
     return Response(status_code=204, headers={
         **_CORS, "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
         "Access-Control-Allow-Headers": "If-None-Match", "Access-Control-Max-Age": "86400",
     })  # fmt: skip
+
+
+@asynccontextmanager
+async def lifespan(_app: object) -> AsyncIterator[None]:
+    """Startup of the server that serves the API: the store is created and the bundled data loaded
+    (once, as ``python -m metrics init`` does), so the API answers before any page was opened."""
+    await run_in_threadpool(ensure_bundled_data, get_engine(), report=lambda _line: None)
+    yield
 
 
 def routes(engine: Callable[[], Engine] = get_engine) -> list[Route]:
