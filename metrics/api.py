@@ -3,7 +3,8 @@
 
 - ``GET /api/v1/figures.csv`` and ``/api/v1/figures.json``: the rows of ``python -m metrics export``
   with the same parameters (``metric``, ``source``, ``definition``, ``region`` (empty: the whole
-  territory), ``freq``, ``from``, ``to``), the same columns and the same bytes, a page at a time:
+  territory), ``freq``, ``from``, ``to``), the same columns and the same bytes (``metric``,
+  ``source`` and ``definition`` may also be given several times, as the Data page filters), a page at a time:
   ``limit`` (default and at most 10,000 rows) and ``offset``; ``X-Total-Count`` says how many rows
   match and ``Link`` points to the next and previous pages.
 - ``GET /api/v1/series``: every source, definition and metric with its first and latest date.
@@ -22,7 +23,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
@@ -41,13 +42,14 @@ from metrics.pipelines import FREQUENCIES
 from metrics.schema import region_areas
 from metrics.store import get_engine, read_figures, revision
 
-__all__ = ["CACHE_CONTROL", "MAX_LIMIT", "PREFIX", "lifespan", "routes"]
+__all__ = ["CACHE_CONTROL", "MAX_LIMIT", "PREFIX", "api_link", "lifespan", "routes"]
 
 PREFIX = "/api/v1"
 MAX_LIMIT = 10_000
 CACHE_CONTROL = "public, max-age=60"
 _EXPORT_PARAMETERS = ("metric", "source", "definition", "region", "freq", "from", "to")
 _PAGING = ("limit", "offset")
+_REPEATABLE = ("metric", "source", "definition")  # one value as the CLI takes, or several
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _REGION = re.compile(r"^[A-Z]{2}-[0-9A-Z]{1,3}$")
 _CORS = {
@@ -98,12 +100,19 @@ def _bad(problems: list[dict[str, str]]) -> Response:
     return JSONResponse({"problems": problems}, status_code=400, headers={**_CORS, "Cache-Control": "no-store"})
 
 
-def _single(request: Request, allowed: tuple[str, ...], problems: list[dict[str, str]]) -> dict[str, str]:
-    """The query's parameters, each given at most once, unknown ones reported."""
+def _single(
+    request: Request, allowed: tuple[str, ...], problems: list[dict[str, str]],
+    lists: dict[str, list[str]] | None = None,
+) -> dict[str, str]:  # fmt: skip
+    """The query's parameters, each given at most once (those in ``lists`` may repeat: collected
+    there, in order), unknown ones reported."""
     values: dict[str, str] = {}
     for name, value in request.query_params.multi_items():
         if name not in allowed:
             problems.append(_problem(name, value, f"unknown parameter; use {', '.join(allowed) or 'none'}"))
+        elif lists is not None and name in lists:
+            if value not in lists[name]:
+                lists[name].append(value)
         elif name in values:
             problems.append(_problem(name, value, "given more than once; give it once"))
         else:
@@ -153,11 +162,13 @@ class _Api:
         if request.method == "OPTIONS":
             return _preflight()
         problems: list[dict[str, str]] = []
-        values = _single(request, _EXPORT_PARAMETERS + _PAGING, problems)
+        lists: dict[str, list[str]] = {name: [] for name in _REPEATABLE}
+        values = _single(request, _EXPORT_PARAMETERS + _PAGING, problems, lists)
         limit = _whole_number(values, "limit", MAX_LIMIT, 1, MAX_LIMIT, problems)
         offset = _whole_number(values, "offset", 0, 0, 10**9, problems)
-        if (metric := values.get("metric")) is not None and metric not in METRICS:
-            problems.append(_problem("metric", metric, f"unknown metric; use one of {', '.join(METRICS)}"))
+        for metric in lists["metric"]:
+            if metric not in METRICS:
+                problems.append(_problem("metric", metric, f"unknown metric; use one of {', '.join(METRICS)}"))
         if (freq := values.get("freq")) is not None and freq not in FREQUENCIES:
             problems.append(_problem("freq", freq, f"unknown frequency; use one of {', '.join(FREQUENCIES)}"))
         if (region := values.get("region")) and not _REGION.match(region):
@@ -179,37 +190,40 @@ class _Api:
         rev = _token(revision(self._engine()))
         known = self._series(rev)
         for name in ("source", "definition"):
-            if (text := values.get(name)) is not None and text not in set(known[name]):
-                problems.append(_problem(name, text, f"no {name} of that name in the store; see /api/v1/series"))
+            for text in lists[name]:
+                if text not in set(known[name]):
+                    problems.append(_problem(name, text, f"no {name} of that name in the store; see /api/v1/series"))
         if problems:
             return _bad(problems)
 
-        export = {k: v for k, v in values.items() if k in _EXPORT_PARAMETERS}
-        headers, unchanged = self._conditional(request, self._tag(rev, fmt, values), rev)
+        export: dict[str, str | list[str]] = {k: v for k, v in values.items() if k in _EXPORT_PARAMETERS}
+        export.update({k: v for k, v in lists.items() if v})
+        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in export.items()))
+        headers, unchanged = self._conditional(request, self._tag(rev, fmt, {**dict(key), "limit": limit,
+                                                                           "offset": offset}), rev)  # fmt: skip
         if unchanged is not None:
             return unchanged
 
         def make() -> pd.DataFrame:
             figures = read_figures(
-                self._engine(),
-                sources=[export["source"]] if "source" in export else None,
-                definitions=[export["definition"]] if "definition" in export else None,
+                self._engine(), sources=lists["source"] or None, definitions=lists["definition"] or None
             )
             return export_figures(
-                figures, metrics=[metric] if metric else None, region=region, freq=freq,
+                figures, metrics=lists["metric"] or None, region=region, freq=freq,
                 start=dates["from"], end=dates["to"],
             )  # fmt: skip
 
-        rows = self._cache.get((rev, "figures", tuple(sorted(export.items()))), make)
+        rows = self._cache.get((rev, "figures", key), make)
         body = self._cache.get(
-            (rev, fmt, tuple(sorted(export.items())), offset, limit),
+            (rev, fmt, key, offset, limit),
             lambda: to_bytes(rows.iloc[offset : offset + limit].reset_index(drop=True), fmt),
         )
         headers["X-Total-Count"] = str(len(rows))
         links = []
         for rel, at in (("next", offset + limit), ("prev", max(0, offset - limit))):
             if (rel == "next" and at < len(rows)) or (rel == "prev" and offset > 0):
-                links.append(f'<{request.url.path}?{urlencode({**export, "limit": limit, "offset": at})}>; rel="{rel}"')
+                page = urlencode({**export, "limit": limit, "offset": at}, doseq=True)
+                links.append(f'<{request.url.path}?{page}>; rel="{rel}"')
         if links:
             headers["Link"] = ", ".join(links)
         return Response(body, media_type=_MEDIA[fmt], headers=headers)
@@ -265,6 +279,19 @@ class _Api:
             "parameters": [*_EXPORT_PARAMETERS, *_PAGING], "metrics": list(METRICS), "freq": list(FREQUENCIES),
             "series": f"{base}/series", "regions": f"{base}/regions", "max_limit": MAX_LIMIT,
         }, headers={**_CORS, "Cache-Control": CACHE_CONTROL})  # fmt: skip
+
+
+def api_link(
+    fmt: str = "csv", *, metrics: Sequence[str] = (), sources: Sequence[str] = (), definitions: Sequence[str] = (),
+    region: str | None = None, freq: str | None = None, start: str | None = None, end: str | None = None,
+) -> str:
+    """The API path (with its query) that answers the rows of this filter, e.g. for the Data page."""
+    query: list[tuple[str, str]] = [("metric", m) for m in metrics]
+    query += [("source", s) for s in sources] + [("definition", d) for d in definitions]
+    if region is not None:
+        query.append(("region", region))
+    query += [(name, value) for name, value in (("freq", freq), ("from", start), ("to", end)) if value]
+    return f"{PREFIX}/figures.{fmt}" + (f"?{urlencode(query)}" if query else "")
 
 
 def _regions_body() -> bytes:

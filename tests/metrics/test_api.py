@@ -104,7 +104,7 @@ def test_bad_parameters_answer_400_with_every_problem(client: TestClient) -> Non
     assert set(problems) == {"metric", "freq", "from", "to", "region", "limit", "colour", "source"}
     assert problems["from"]["value"] == "2025-13-01" and "YYYY-MM-DD" in problems["from"]["message"]
     assert "share_controlled_pct" in problems["metric"]["message"]
-    assert client.get("/api/v1/figures.csv?metric=net_change_km2&metric=share_controlled_pct").status_code == 400
+    assert client.get("/api/v1/figures.csv?freq=M&freq=Q").status_code == 400  # one frequency
     assert client.get("/api/v1/figures.csv?from=2025-12-01&to=2025-11-01").status_code == 400
     assert client.get("/api/v1/figures.xml").status_code == 404
     assert client.get("/api/v1/series?x=1").status_code == 400
@@ -164,3 +164,23 @@ def test_regions_name_every_oblast(client: TestClient) -> None:
     assert regions["UA-14"]["name"].startswith("Donets")
     assert 25_000 < regions["UA-14"]["area_km2"] < 28_000
     assert body["official_area_km2"] == 603628.0
+
+
+def test_several_sources_and_metrics_as_the_data_page_filters(client: TestClient, store_url: str) -> None:
+    from metrics.export import select_rows, to_bytes
+    from metrics.store import read_figures
+
+    link = api.api_link(
+        "csv", metrics=["share_controlled_pct", "area_controlled_km2"], sources=["DeepStateMap", "ISW (AFP analysis)"],
+        region="", freq="M", start="2025-01-01",
+    )  # fmt: skip
+    assert link.startswith("/api/v1/figures.csv?metric=share_controlled_pct&metric=area_controlled_km2&source=")
+    response = client.get(link)
+    assert response.status_code == 200, response.text
+    rows = select_rows(
+        read_figures(get_engine(store_url)), sources=["DeepStateMap", "ISW (AFP analysis)"],
+        metrics=["share_controlled_pct", "area_controlled_km2"], region="", freq="M", start="2025-01-01",
+    )  # fmt: skip
+    assert response.content == to_bytes(rows, "csv")
+    assert {"DeepStateMap", "ISW (AFP analysis)"} <= set(pd.read_csv(io.BytesIO(response.content))["source"])
+    assert api.api_link("json") == "/api/v1/figures.json"
