@@ -54,7 +54,12 @@ if __name__ == "__main__" and not runtime.exists():
 
 from pages import cached  # noqa: E402
 
-st.set_page_config(page_title="Territorial control: Ukraine", page_icon=":material/map:", layout="wide")
+# Embedded by a newsroom (?embed=true): the page and its chart, the sidebar folded away (its choices
+# still come from the link's query string).
+st.set_page_config(
+    page_title="Territorial control: Ukraine", page_icon=":material/map:", layout="wide",
+    initial_sidebar_state="collapsed" if st.context.is_embedded else "auto",
+)  # fmt: skip
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
