@@ -17,6 +17,7 @@ from metrics import images
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+__all__ = ["chart_downloads"]
 
 @st.cache_resource(show_spinner=False)
 def _have_browser() -> bool:
