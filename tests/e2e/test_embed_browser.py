@@ -24,6 +24,6 @@ def test_an_embedded_chart_page_shows_the_chart_and_its_source_line(
     chart = page.locator(".js-plotly-plot").first
     expect(chart).to_be_visible(timeout=90_000)
     expect(chart.locator("text", has_text="Source:").first).to_be_attached(timeout=30_000)
-    expect(page.get_by_test_id("stSidebar")).to_have_attribute("aria-expanded", "false")  # folded away
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")  # folded away
     page.screenshot(path=str(tmp_path / "embed.png"), full_page=True)
     assert hosts <= {urlsplit(app_url).netloc}, hosts
