@@ -72,6 +72,7 @@ benchmarks: install-dev
 	$(VENV)/bin/python -m benchmarks.ingest
 	$(VENV)/bin/python -m benchmarks.geodata
 	$(VENV)/bin/python -m benchmarks.exports
+	$(VENV)/bin/python -m benchmarks.load
 
 # Remove the default SQLite store (the bundled data loads again on the next start).
 clean-store:
