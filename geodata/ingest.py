@@ -48,15 +48,14 @@ import pyogrio
 import shapely
 from pyproj import CRS
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 
 from geodata import deepstate
 from geodata.areas import area_km2, to_equal_area
 from geodata.boundaries import load_outline, load_regions
 from geodata.snapshots import figures_from_snapshots, territory_area_km2
-from geodata.store import batch_of, current_snapshots, ensure_schema, insert_snapshots, superseding_batches
+from geodata.store import current_snapshots, ensure_schema, insert_snapshots, superseding_batches
 from geodata.web import WebGeometry, simplify_for_web
-from metrics.store import write_transaction
+from metrics.store import find_batch, store_once
 from metrics.text import SNAPSHOT_TEXT_LIMITS, text_problem
 
 __all__ = [
@@ -696,15 +695,11 @@ def import_prepared(
     kept = np.flatnonzero(snaps["stored"].to_numpy())
     pairs = list(zip(to_store.geometry.values, projected.values[kept], strict=True))
     web = [w for part in _threaded(_simplify_all, _chunks(pairs)) for w in part]
-    try:
-        with write_transaction(engine) as conn:
-            if batch_of(conn, digest) is not None:  # landed while we were measuring
-                return _already_imported(engine, digest, prepared) or _fail(name)
-            batch_id = insert_snapshots(conn, to_store, figures, filename=filename or name, sha256=digest, who=who,
-                                        web=web)  # fmt: skip
-    except IntegrityError:
+    stored = store_once(engine, sha256=digest, filename=filename or name, rows=len(figures), who=who,
+                        write=lambda conn, batch_id: insert_snapshots(conn, batch_id, to_store, figures, web=web))
+    if not stored.created:  # landed from another process while we were measuring
         return _already_imported(engine, digest, prepared) or _fail(name)
-    return ImportResult(name=name, status="stored", batch_id=batch_id, snapshots=summary, notes=prepared.notes,
+    return ImportResult(name=name, status="stored", batch_id=stored.batch_id, snapshots=summary, notes=prepared.notes,
                         clipped=prepared.clipped, source=source, definition=definition)  # fmt: skip
 
 
@@ -713,8 +708,7 @@ def _fail(name: str) -> ImportResult:
 
 
 def _already_imported(engine: Engine, digest: str, prepared: PreparedSnapshots) -> ImportResult | None:
-    with engine.connect() as conn:
-        found = batch_of(conn, digest)
+    found = find_batch(engine, digest)
     if found is None:
         return None
     batch_id, status = found

@@ -51,16 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Batch ids are the store's ``Integer`` primary keys: 32-bit on PostgreSQL, so no id is larger.
-_MAX_BATCH_ID = 2**31 - 1
-
-
 def _set_status(text: str, status: str) -> int:
-    """Exit 2 with "no batch N" for an id that cannot be one (not a whole number, negative, too large)."""
-    batch_id = int(text) if text.isascii() and text.isdigit() else None
-    if batch_id is None or batch_id > _MAX_BATCH_ID:
+    """Exit 2 with "no batch N" for an id that is not a stored batch's, whatever it is (a number too large
+    for any store, negative, not a whole number)."""
+    if not (text.isascii() and text.isdigit()):
         print(f"no batch {text}: see `python -m metrics batches` for the ids", file=sys.stderr)
         return 2
+    batch_id = int(text)
     try:
         previous = set_batch_status(get_engine(), batch_id, status)
     except LookupError as exc:

@@ -65,6 +65,8 @@ def period_end_stocks(stocks: pd.DataFrame, freq: str) -> pd.DataFrame:
     result = pd.concat(out, ignore_index=True)
     result["carried_forward"] = result["carried_forward"].astype(bool)
     result["batch_id"] = result["batch_id"].astype("Int64")
+    if "quality" not in result:  # frames made by hand (tests) may leave the quality mark out
+        result["quality"] = ""
     return result[[*FIGURE_COLUMNS, *_EXTRA_COLUMNS]]
 
 
@@ -128,6 +130,7 @@ def flows_by_period(flows: pd.DataFrame, freq: str) -> pd.DataFrame:
     summed["carried_forward"] = False
     summed["derived"] = summed["derived"] | (summed["count"] > 1)
     summed["batch_id"] = summed["batch_id"].astype("Int64")
+    summed["quality"] = ""  # a sum of reported flows carries no mark of its own
     return summed[[*FIGURE_COLUMNS, *_EXTRA_COLUMNS]]
 
 

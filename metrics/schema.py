@@ -99,6 +99,7 @@ class FigureSchema(pa.DataFrameModel):
     published: str = pa.Field()
     notes: str = pa.Field()
     derived: bool = pa.Field(coerce=True)
+    quality: str = pa.Field(isin=["", "glitch", "break"])
 
     @pa.dataframe_check(name="value_finite")
     def value_finite(cls, df: pd.DataFrame) -> pd.Series:
@@ -147,7 +148,7 @@ def validate_figures(frame: pd.DataFrame, *, lazy: bool = False) -> pd.DataFrame
     ``lazy=True`` collects every failure into one ``pandera.errors.SchemaErrors``.
     """
     frame = frame.copy()
-    for column in ("region", "definition", "source_url", "published", "notes"):
+    for column in ("region", "definition", "source_url", "published", "notes", "quality"):
         frame[column] = frame[column].fillna("").astype(str) if column in frame else ""
     if "period_start" not in frame:
         frame["period_start"] = frame["date"]

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("territory")
 
-Revision = tuple[int, int]
+#: A cache key: the store's URL and its revision (two stores may share a revision number).
+Revision = tuple[str, int]
 
 
 def engine() -> Engine:
@@ -49,7 +50,7 @@ def editor_gate(password: str | None) -> EditorGate:
 
 
 def store_revision() -> Revision:
-    return revision(engine())
+    return database_url(), revision(engine())
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
