@@ -83,8 +83,8 @@ _COLLECTION = 7
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
                6: "MultiPolygon", 7: "GeometryCollection"}  # fmt: skip
 _SAME_AREA_KM2 = 1e-6
-#: The most vertices a file may have: a million imports in about 15 s and 0.8 GB (geodata/web.py); more
-#: is refused before any geometry work, with how to thin it first.
+#: The most vertices a feature may have: a million-vertex polygon imports in about 5 to 17 s and 0.7 GB
+#: (tests/geodata/test_import_limits.py); more is refused before any geometry work, with how to thin it.
 MAX_VERTICES = 2_000_000
 
 
@@ -352,11 +352,13 @@ def prepare_snapshots(
     if len(frame) == 0:
         raise GeoInputError(f"{name}: no features (an empty FeatureCollection or layer); nothing to import")
     geoms = np.asarray(frame.geometry.values, dtype=object)
-    vertices = int(shapely.get_num_coordinates(geoms).sum())
-    if vertices > MAX_VERTICES:
+    vertices = shapely.get_num_coordinates(geoms)
+    too_many = np.flatnonzero(vertices > MAX_VERTICES)
+    if len(too_many):
         raise GeoInputError(
-            f"{name}: {vertices:,} vertices, more than the {MAX_VERTICES:,} an import takes; simplify the file "
-            "first (e.g. `ogr2ogr -simplify 10 out.gpkg in.gpkg`: 10 m in the file's CRS units) and import that"
+            f"{name}: {_numbers(too_many)}: {int(vertices[too_many[0]]):,} vertices, more than the "
+            f"{MAX_VERTICES:,} a feature may have; simplify the file first (e.g. `ogr2ogr -simplify 10 out.gpkg "
+            "in.gpkg`: 10 m in the file's CRS units) and import that"
         )
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     dates, date_note = _feature_dates(frame, name, date, date_field, ~missing)
