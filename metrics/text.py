@@ -277,8 +277,8 @@ def text_problem(
     bad = first_bad_character(text, allow=allow)
     if bad is not None:
         return (
-            f'"{visible(text, allow=allow)}" contains {bad.describe()}, an invisible character',
-            "retype the text without it (it often comes with text copied from a web page or a terminal)",
+            f'"{visible(text, allow=allow)}" holds the invisible character {bad.describe()}',
+            "retype the text without it (it often comes with text copied from a web page or chat)",
         )
     if looks_like_formula(text):
         return (
