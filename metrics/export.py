@@ -8,21 +8,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from metrics.metadata import FIGURE_COLUMNS, metric_kind
-from metrics.pipelines import flows_by_period, net_change, period_end_stocks
+from metrics.metadata import FIGURE_COLUMNS
+from metrics.pipelines import by_period
 from metrics.text import neutralise_frame, write_csv
 
 __all__ = ["FORMATS", "export_figures", "neutralise_formulas", "select_rows", "to_bytes"]
 
 FORMATS = ("csv", "json", "xlsx")
-
-
-def _by_frequency(figures: pd.DataFrame, metric: str, freq: str) -> pd.DataFrame:
-    if metric == "net_change_km2":
-        return net_change(figures, freq)
-    if metric_kind(metric) == "stock":
-        return period_end_stocks(figures[figures["metric"] == metric], freq)
-    return flows_by_period(figures[figures["metric"] == metric], freq)
 
 
 def export_figures(
@@ -48,7 +40,7 @@ def export_figures(
     if freq is None:
         rows = figures[figures["metric"].isin(wanted)]
     else:
-        parts = [p for p in (_by_frequency(figures, m, freq) for m in wanted) if not p.empty]
+        parts = [p for p in (by_period(figures, m, freq) for m in wanted) if not p.empty]
         rows = pd.concat(parts, ignore_index=True) if parts else figures.iloc[:0]  # nothing matched: no rows
         if parts:
             incomplete = ~rows["complete"].astype(bool)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from metrics.metadata import FIGURE_COLUMNS, METRICS, metadata, metric_kind
+from metrics.metadata import METRICS, metadata, metric_kind
 
 __all__ = [
     "AREA_METRICS",
@@ -29,7 +29,6 @@ __all__ = [
     "SHARE_METRICS",
     "SIGNED_METRICS",
     "area_bound_km2",
-    "empty_figures",
     "known_territories",
     "region_areas",
     "validate_figures",
@@ -159,7 +158,3 @@ def validate_figures(frame: pd.DataFrame, *, lazy: bool = False) -> pd.DataFrame
     )
     return FigureSchema.validate(frame, lazy=lazy)
 
-
-def empty_figures() -> pd.DataFrame:
-    """An empty frame with the figure columns."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FIGURE_COLUMNS})

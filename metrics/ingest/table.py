@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -21,39 +22,32 @@ import pandas as pd
 from metrics.ingest.cells import did_you_mean
 from metrics.ingest.encoding import decode
 from metrics.ingest.problems import EXCEL_FIX, Problem, upload_size_problem
+from metrics.text import (
+    FREE_TEXT_ALLOWED,
+    first_bad_character,
+    has_bad_characters,
+    looks_like_formula_mask,
+    strip_bad_characters_series,
+    unneutralise_series,
+    visible,
+)
 
-__all__ = ["Checker", "ColumnSpec", "Table", "check_columns", "merge_duplicates", "read_table", "read_text_table"]
+__all__ = [
+    "Checker",
+    "ColumnSpec",
+    "Table",
+    "check_columns",
+    "merge_duplicates",
+    "open_table",
+    "read_table",
+    "read_text_table",
+]
 
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _CHUNK_ROWS = 20_000  # records held as Python lists at a time (then as a compact frame)
 # No field limit of the csv module's own (128 KiB): the upload limit bounds a cell, and a cell over its
 # column's limit is reported as such (ColumnSpec.limits), never as broken quoting.
 csv.field_size_limit(sys.maxsize if sys.maxsize < 2**63 else 2**62)
-
-#: Characters refused in names (source, definition, ...) and stripped from free text: C0 and C1 controls
-#: (tab, line feed and carriage return only inside free text), zero-width characters, bidi embeddings,
-#: overrides, isolates and marks.
-_INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-_NAME_BAD = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
-_FREE_TEXT_BAD = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
-_C0_NAMES = {
-    0x00: "NUL", 0x01: "SOH", 0x02: "STX", 0x03: "ETX", 0x04: "EOT", 0x05: "ENQ", 0x06: "ACK", 0x07: "BEL",
-    0x08: "BS", 0x09: "TAB", 0x0A: "LF", 0x0B: "VT", 0x0C: "FF", 0x0D: "CR", 0x0E: "SO", 0x0F: "SI",
-    0x10: "DLE", 0x11: "DC1", 0x12: "DC2", 0x13: "DC3", 0x14: "DC4", 0x15: "NAK", 0x16: "SYN", 0x17: "ETB",
-    0x18: "CAN", 0x19: "EM", 0x1A: "SUB", 0x1B: "ESC", 0x1C: "FS", 0x1D: "GS", 0x1E: "RS", 0x1F: "US", 0x7F: "DEL",
-}  # fmt: skip
-#: Formula-looking text: what a spreadsheet would run (= and its full-width form).
-_FORMULA = re.compile(r"^[=\uff1d]")
-
-
-def character_name(char: str) -> str:
-    """``BEL (U+0007)``, ``ZERO WIDTH SPACE (U+200B)``: a character's name and code point."""
-    import unicodedata
-
-    code = ord(char)
-    name = _C0_NAMES.get(code) or unicodedata.name(char, "") or f"control character {code:#04x}"
-    return f"{name} (U+{code:04X})"
-
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -185,6 +179,24 @@ def read_text_table(data: bytes, spec: ColumnSpec) -> tuple[Table, str] | list[P
     return table if isinstance(table, list) else (table, encoding)
 
 
+class _Parsed(Protocol):
+    encoding: str
+    delimiter: str
+    problems: list[Problem]
+
+
+def open_table(parsed: _Parsed, data: bytes, spec: ColumnSpec) -> Table | None:
+    """The table of a file's bytes, its encoding and delimiter noted on ``parsed``; None (the problems
+    added to ``parsed``) when the file cannot be read at all."""
+    read = read_text_table(data, spec)
+    if isinstance(read, list):
+        parsed.problems.extend(read)
+        return None
+    table, parsed.encoding = read
+    parsed.delimiter = table.delimiter
+    return table
+
+
 class Checker:
     """Collects problems while the columns of a table become canonical values (see the module)."""
 
@@ -304,41 +316,38 @@ def _long_rows(checker: Checker) -> None:
 
 
 def _formulas(checker: Checker) -> None:
-    """Cells starting with = (or its full-width form) are refused; an export's apostrophe before = + - @
-    in text is removed."""
+    """Cells starting with = (or its full-width form) are refused (``metrics.text.looks_like_formula``);
+    the apostrophe an export puts before formula-looking text is removed (``unneutralise``)."""
     for column, text in list(checker.raw.items()):
-        formula = text.str.contains(_FORMULA).to_numpy(bool)
+        formula = looks_like_formula_mask(text)
         if formula.any():
             checker.cells(formula, column, lambda i, t=text: f'"{t.iat[i]}" looks like a spreadsheet formula; '
                           "paste the value", EXCEL_FIX)  # fmt: skip
         if column in checker.spec.unescape:
-            escaped = text.str.match(r"'[=+\-@\uff1d\uff0b\uff0d\uff20]").to_numpy(bool)
-            if escaped.any():
-                checker.raw[column] = text.where(~escaped, text.str.slice(1))
+            checker.raw[column] = unneutralise_series(text)
 
 
 def _characters(checker: Checker) -> None:
-    """Control and invisible characters: refused in names (with the character's name), stripped from
-    free text (with a note)."""
+    """Control and invisible characters (``metrics.text``): refused in names (with the character's name),
+    stripped from free text (with a note)."""
+    allow = FREE_TEXT_ALLOWED if checker.spec.spaces_in_names else ""
     for column in checker.spec.names:
         text = checker.raw.get(column)
         if text is None:
             continue
-        pattern = (_FREE_TEXT_BAD if checker.spec.spaces_in_names else _NAME_BAD).pattern
-        found = text.str.extract(f"({pattern})", expand=False)
-        bad = found.notna().to_numpy(bool)
         checker.cells(
-            bad, column, lambda i, t=text, f=found: f'"{t.iat[i].encode("unicode_escape").decode()}" holds the '
-            f"invisible character {character_name(f.iat[i])}",
+            has_bad_characters(text, allow=allow), column,
+            lambda i, t=text: f'"{visible(t.iat[i], allow=allow)}" holds the invisible character '
+            f"{first_bad_character(t.iat[i], allow=allow).name}",
             "retype the text without it (it often comes with text copied from a web page or chat)",
         )  # fmt: skip
     for column in checker.spec.free_text:
         text = checker.raw.get(column)
         if text is None:
             continue
-        bad = text.str.contains(_FREE_TEXT_BAD).to_numpy(bool)
+        bad = has_bad_characters(text, allow=FREE_TEXT_ALLOWED)
         if bad.any():
-            checker.raw[column] = text.str.replace(_FREE_TEXT_BAD, "", regex=True)
+            checker.raw[column] = strip_bad_characters_series(text)
             checker.notes.append(f"{column}: control or invisible characters removed on {int(bad.sum()):,} "
                                  f"line{'s' if bad.sum() != 1 else ''}")  # fmt: skip
 

@@ -177,7 +177,7 @@ def test_smooth_shapes_too_big_to_send_as_they_are_are_simplified_within_both_bo
     assert web.geometry.is_valid
 
 
-def test_a_feature_over_the_vertex_bound_is_refused_before_any_geometry_work(
+def test_a_file_over_the_vertex_bound_is_refused_before_any_geometry_work(
     cli_on: Callable[[str], Callable[..., Run]], sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert MAX_VERTICES == 2_000_000
@@ -185,7 +185,7 @@ def test_a_feature_over_the_vertex_bound_is_refused_before_any_geometry_work(
     path = _write_polygon(tmp_path / "ellipse.geojson", _ellipse(1000, 7_500, 5_500))
     result = cli_on(sqlite_url)("import", path, "--source", "T", "--definition", "d", "--date", "2025-11-30")
     assert result.code == 2
-    assert result.err.startswith("ellipse.geojson: feature 1: 1,001 vertices, more than the 1,000 a feature may have")
+    assert result.err.startswith("ellipse.geojson: 1,001 vertices, more than the 1,000 an import takes")
     assert "ogr2ogr -simplify" in result.err
 
 

@@ -143,7 +143,10 @@ def test_the_writer_keeps_other_text(text: str) -> None:
     assert unneutralise(text) == text
 
 
-@given(st.text(alphabet=st.sampled_from(list("'=+-@\t\r \uff1d\uff0b\u00a0ax1")) | st.characters(), max_size=12))
+_ODD_TEXT = st.sampled_from(list("'=+-@\t\r \uff1d\uff0b\u00a0ax1")) | st.characters(exclude_categories=("Cs",))
+
+
+@given(st.text(alphabet=_ODD_TEXT, max_size=12))
 def test_unneutralise_gives_back_exactly_what_was_written(text: str) -> None:
     assert unneutralise(neutralise(text)) == text
     series = pd.Series([neutralise(text)], dtype="str")
