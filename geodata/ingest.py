@@ -83,9 +83,9 @@ _COLLECTION = 7
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
                6: "MultiPolygon", 7: "GeometryCollection"}  # fmt: skip
 _SAME_AREA_KM2 = 1e-6
-#: The most vertices one feature may have: a million-vertex polygon imports in about 15 s and 0.8 GB
-#: (geodata/web.py); more is refused before any geometry work, with how to thin it first. A file may
-#: hold ten times as many in all (the DeepStateMap archive's 769 days hold 2.3 million).
+#: The most vertices one feature may have: a million-vertex polygon imports in about 5 to 17 s and 0.7 GB
+#: (tests/geodata/test_import_limits.py); more is refused before any geometry work, with how to thin it
+#: first. A file may hold ten times as many in all (the DeepStateMap archive's 769 days hold 2.3 million).
 MAX_VERTICES = 2_000_000
 _MAX_FILE_VERTICES_FACTOR = 10
 
