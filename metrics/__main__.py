@@ -51,12 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Batch ids are the store's ``Integer`` primary keys: 32-bit on PostgreSQL, so no id is larger.
+#: Batch ids are the store's ``Integer`` keys, 32-bit on PostgreSQL: a larger number is no batch's id
+#: (and PostgreSQL would refuse to compare it: "integer out of range").
 _MAX_BATCH_ID = 2**31 - 1
 
 
 def _set_status(text: str, status: str) -> int:
-    """Exit 2 with "no batch N" for an id that cannot be one (not a whole number, negative, too large)."""
+    """Exit 2 with "no batch N" for an id that is not a stored batch's, whatever it is (a number too large
+    for the store, negative, not a whole number)."""
     batch_id = int(text) if text.isascii() and text.isdigit() else None
     if batch_id is None or batch_id > _MAX_BATCH_ID:
         print(f"no batch {text}: see `python -m metrics batches` for the ids", file=sys.stderr)
@@ -111,6 +113,7 @@ def _import_file(args: argparse.Namespace, import_bytes) -> int:  # type: ignore
 
 def _report(args: argparse.Namespace) -> int:
     """Exit 0 written; 2 bad dates or file name (one line); 1 anything else (e.g. no browser for a PDF)."""
+    from geodata.maps import change_map_of  # the CLI may use geodata (metrics/ itself does not)
     from metrics.report import FORMATS, write_report
 
     start, end = _date(args.start, "--from"), _date(args.end, "--to")
@@ -122,7 +125,7 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     engine = get_engine()
     ensure_bundled_data(engine, report=lambda line: print(line, file=sys.stderr))
-    write_report(engine, f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", args.out,
+    write_report(engine, f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", args.out, change_map=change_map_of(engine),
                  progress=lambda stage, done: print(f"[{done:4.0%}] {stage}", file=sys.stderr))  # fmt: skip
     print(f"{args.out}: report of {start:%Y-%m-%d} to {end:%Y-%m-%d}, {args.out.stat().st_size:,} bytes")
     return 0

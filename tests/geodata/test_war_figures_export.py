@@ -92,6 +92,8 @@ def test_all_five_sources_reach_from_2022_to_their_latest_day(store_url: str) ->
 
 
 def test_no_march_2024_liveuamap_loss_of_16619_km2(store_url: str) -> None:
+    """The break of 2024-03-14 (the pre-2022 Donbas leaves the series) ends one piece of the series and
+    starts another: no flow is computed across it, so March 2024 is a gap, the months around it are not."""
     rows = _export(store_url, "--metric", "net_change_km2", "--source", "liveuamap (via NZZ)", "--freq", "M",
                    "--from", "2024-01-01", "--to", "2024-05-31")  # fmt: skip
     months = rows.groupby("definition")["period_start"].agg(list)

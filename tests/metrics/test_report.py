@@ -125,7 +125,9 @@ def test_cli_writes_the_html_report(store: str, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "report of 2025-11-01 to 2025-11-30" in result.stdout
-    assert "701" in out.read_text()
+    html = out.read_text()
+    assert "701" in html
+    assert "Map of gains and losses" in html  # the change map, drawn by geodata through the CLI
 
 
 def test_without_a_map_function_the_report_says_so(store: str) -> None:
