@@ -78,7 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("deepstate-figures", help="shipped DeepStateMap figures from the archive").add_argument(
         "source", type=Path
     )
+    from geodata import build_front  # the front-line builds: their own module (issue 12)
+
+    build_front.add_commands(sub)
     args = parser.parse_args(argv)
+    if args.command in build_front.COMMANDS:
+        return build_front.run(args)
     if not args.source.exists():
         print(f"{args.source}: no such file", file=sys.stderr)
         return 2
