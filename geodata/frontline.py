@@ -13,8 +13,9 @@ rings (a pocket, an island of held area) count whole, however small.
 The length is measured at a stated resolution, ``FRONT_RESOLUTION_M`` (200 m): the held area is
 simplified (Douglas-Peucker, topology kept, in the equal-area CRS) at 200 m before its boundary is
 measured, so that a source's wiggles below that scale add no length, and the geometry simplified for
-the web (``geodata.web``, 200 m and up) measures the same to well under 1 %. Lengths are geodesic (WGS84 ellipsoid, ``pyproj.Geod``) of the front drawn in EPSG:4326; the
-clipping is done in the project's equal-area CRS (metres). Distances are geodesic too: from the city
+the web (``geodata.web``, 200 m and up) measures the same to well under 1 %. Lengths are geodesic
+(WGS84 ellipsoid, ``pyproj.Geod``) of the front drawn in EPSG:4326; the clipping is done in the
+project's equal-area CRS (metres). Distances are geodesic too: from the city
 to the nearest point of the held area found in the equal-area CRS; 0 where the city is inside.
 """
 

@@ -4,7 +4,7 @@ on real DeepStateMap days against the project's web simplification."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,10 @@ KM = 1000.0
 COUNTRY = project(shapely.box(-100 * KM, -100 * KM, 100 * KM, 100 * KM), inverse=True)
 
 
-def _held(*boxes: tuple[float, float, float, float], holes: list[tuple[float, float, float, float]] = ()) -> shapely.Geometry:
+Box = tuple[float, float, float, float]
+
+
+def _held(*boxes: Box, holes: Sequence[Box] = ()) -> shapely.Geometry:
     shape = shapely.union_all([shapely.box(*(v * KM for v in b)) for b in boxes])
     for hole in holes:
         shape = shape.difference(shapely.box(*(v * KM for v in hole)))
