@@ -39,6 +39,7 @@ __all__ = [
     "front_of",
     "frontline_length_km",
     "geodesic_length_km",
+    "polygons_of",
 ]
 
 #: How far inside the shipped outline the held area's boundary must lie to count as front.
@@ -70,6 +71,17 @@ def _shipped_outline_wkb() -> bytes:
     return shapely.to_wkb(load_outline().geometry.values[0])
 
 
+def polygons_of(geometry: shapely.Geometry | None) -> shapely.Geometry:
+    """The polygonal part of a geometry (a repaired one may be a collection with stray lines or points,
+    whose boundary GEOS does not compute); an empty polygon for None."""
+    if geometry is None or geometry.is_empty:
+        return shapely.Polygon()
+    if shapely.get_type_id(geometry) in (3, 6):
+        return geometry
+    parts = [p for p in shapely.get_parts(geometry) if shapely.get_type_id(p) in (3, 6)]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
 def geodesic_length_km(lines: shapely.Geometry) -> float:
     """Geodesic length in km of EPSG:4326 lines on the WGS84 ellipsoid."""
     if lines is None or lines.is_empty:
@@ -91,10 +103,11 @@ def front_of(
     the simplification before measuring (0: none); ``projected``: the held area in the equal-area CRS
     where the caller has it already.
     """
-    if held is None or held.is_empty:
+    held = polygons_of(held)
+    if held.is_empty:
         return Front(shapely.MultiLineString([]), 0.0, 0)
     inner = _inner_zone(_shipped_outline_wkb() if outline is None else shapely.to_wkb(outline), float(tolerance_m))
-    shape = project(held) if projected is None else projected
+    shape = project(held) if projected is None else polygons_of(projected)
     if resolution_m > 0:
         shape = shapely.simplify(shape, resolution_m, preserve_topology=True)
     clipped = shapely.line_merge(shapely.intersection(shapely.boundary(shape), inner))

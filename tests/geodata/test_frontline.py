@@ -63,6 +63,13 @@ def test_border_and_coast_are_not_front_and_a_wobble_of_the_border_line_is_dropp
     assert frontline_length_km(_held(), outline=COUNTRY) == 0.0
 
 
+def test_a_repaired_collection_is_measured_by_its_polygons() -> None:
+    square = _held((-10, -10, 10, 10))
+    stray = project(shapely.LineString([(20 * KM, 0), (30 * KM, 0)]), inverse=True)
+    collection = shapely.GeometryCollection([square, stray])  # what make_valid may return
+    assert frontline_length_km(collection, outline=COUNTRY) == pytest.approx(80.0, rel=1e-3)
+
+
 def test_a_settlement_on_the_edge_is_held_and_a_city_inside_is_at_distance_zero() -> None:
     held = _held((-10, -10, 10, 10))
     on_edge, inside, outside = _lonlat(10, 0), _lonlat(0, 3), _lonlat(30, 0)
