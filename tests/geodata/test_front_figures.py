@@ -132,3 +132,20 @@ def test_liveuamap_series_counts_crimea_and_the_donbas_block_as_held(shared_data
     measures = measure_front(series.dates[-3:], series.geoms[-3:], cities=find_settlements("Donetsk").iloc[:1])
     assert measures.coverage[:, load_settlements()["geonameid"].eq(simferopol["geonameid"]).to_numpy()].all()
     assert (measures.distances["distance_km"] == 0).all()  # Donetsk inside once the block is back
+
+
+def test_the_metadata_states_each_choice() -> None:
+    from metrics.metadata import METRICS, metadata, metric_kind
+
+    meta = metadata()["metrics"]
+    assert {"frontline_length_km", "settlements_held", "population_held", "distance_to_front_km"} <= set(METRICS)
+    assert {m: meta[m]["unit"] for m in ("frontline_length_km", "settlements_held", "population_held",
+                                         "distance_to_front_km")} == {  # fmt: skip
+        "frontline_length_km": "km", "settlements_held": "count", "population_held": "count",
+        "distance_to_front_km": "km"}  # fmt: skip
+    assert all(metric_kind(m) == "stock" for m in ("frontline_length_km", "settlements_held"))
+    assert "3 km" in meta["frontline_length_km"]["method"] and "200 m" in meta["frontline_length_km"]["method"]
+    assert "500+" in meta["settlements_held"]["method"] and "Taken in a period" in meta["settlements_held"]["method"]
+    assert "census" in meta["population_held"]["description"]
+    assert "150 km" in meta["distance_to_front_km"]["method"] and "50,000" in meta["distance_to_front_km"]["method"]
+    assert metadata()["sources"][LIVEUAMAP_SOURCE]["method"]
