@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from metrics.bundled import BUNDLED_FIGURES_DIR
+from metrics.bundled import BUNDLED_FIGURES_DIR, bundled_event_files, bundled_files
 from metrics.export import neutralise_formulas, to_bytes
 from metrics.metadata import FIGURE_COLUMNS
 
@@ -171,11 +171,9 @@ def test_batches_lists_ids_and_retract_and_restore_change_the_export(store_url: 
     listing = _metrics(store_url, "batches")
     assert listing.returncode == 0, listing.stderr
     ids = {line.split("\t")[4]: line.split("\t")[0] for line in listing.stdout.splitlines()}
-    assert set(ids) == {
-        "bundled:deepstatemap_occupied.csv.gz",
-        "bundled:isw_afp_2025-12.csv",
-        "bundled:events_2025-12.csv",
-    }
+    shipped = [*bundled_files(), *bundled_event_files()]  # every shipped file, one batch each
+    assert set(ids) == {f"bundled:{path.name}" for path in shipped}
+    assert {"bundled:deepstatemap_occupied.csv.gz", "bundled:isw_afp_2025-12.csv"} <= set(ids)
     isw = ids["bundled:isw_afp_2025-12.csv"]
     query = ("export", "--source", "ISW (AFP analysis)", "--format", "json")
     assert len(json.loads(_metrics(store_url, *query).stdout)) == 2
