@@ -39,6 +39,7 @@ pages = [
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
     st.Page("pages/regions.py", title="Regions", icon=":material/table_chart:", url_path="regions"),
+    st.Page("pages/front.py", title="Front line", icon=":material/timeline:", url_path="front"),
     st.Page("pages/sources.py", title="Sources", icon=":material/compare_arrows:", url_path="sources"),
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
     st.Page("pages/report.py", title="Report", icon=":material/picture_as_pdf:", url_path="report"),

@@ -14,19 +14,25 @@ Where the data comes from:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from geodata.front_figures import distance_figures, load_changes, load_distances, measure_front, watched_cities
+from geodata.front_view import FrontView, front_view
 from geodata.gazetteer import load_settlements
 from geodata.settlements import CHANGE_COLUMNS, change_table, covered, held_on, taken_and_lost
 
 __all__ = [
     "FRONTLINE_COLUMNS",
     "SETTLEMENT_COLUMNS",
+    "city_choices",
     "distances",
     "frontline",
+    "latest_full_month",
+    "page_view",
     "settlement_changes",
     "settlements_changed",
 ]
@@ -167,3 +173,46 @@ def distances(
     if places is not None:
         shipped = shipped[shipped["place"].isin(places)]
     return shipped.sort_values(["date", "place"], ignore_index=True)
+
+
+def city_choices() -> dict[str, int]:
+    """The watched cities as the page offers them: ``"Kramatorsk (Donetsk Oblast)"`` -> geonameid,
+    largest first."""
+    from geodata.gazetteer import label
+
+    cities = watched_cities().sort_values("population", ascending=False)
+    return {label(r.name, r.region): int(r.geonameid) for r in cities.itertuples()}
+
+
+def latest_full_month(series: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The last calendar month that ends on or before the latest date of ``series`` (``frontline``)."""
+    latest = pd.Timestamp(series["date"].max()) if not series.empty else pd.Timestamp.today().normalize()
+    end = latest if latest == latest + pd.offsets.MonthEnd(0) else latest - pd.offsets.MonthEnd(1)
+    return end - pd.offsets.MonthBegin(1), end
+
+
+def page_view(
+    engine: Engine,
+    *,
+    sources: Sequence[str],
+    definitions: Sequence[str],
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    cities: Sequence[int],
+) -> FrontView:
+    """Everything the Front line page shows for the chosen sources, definitions, period and cities
+    (``geodata.front_view.front_view``); the period defaults to the latest full month."""
+    series = frontline(engine)
+    series = series[series["source"].isin(sources) & series["definition"].isin(definitions)]
+    default_start, default_end = latest_full_month(series)
+    start = default_start if start is None else pd.Timestamp(start)
+    end = default_end if end is None else pd.Timestamp(end)
+    pairs = list(series[["source", "definition"]].drop_duplicates().itertuples(index=False, name=None))
+    changes = {(s, d): settlement_changes(engine, s, d) for s, d in pairs}
+    changes = {k: v for k, v in changes.items() if not v.empty}
+    changed = [settlements_changed(engine, source=s, definition=d, start=start, end=end) for s, d in changes]
+    table = pd.concat(changed, ignore_index=True) if changed else pd.DataFrame(columns=SETTLEMENT_COLUMNS)
+    near = [distances(engine, source=s, definition=d, places=list(cities)) for s, d in pairs]
+    rows = pd.concat(near, ignore_index=True) if near else pd.DataFrame(columns=["date", "source", "place", "value"])
+    rows = rows.rename(columns={"value": "distance_km"})[["date", "source", "definition", "place", "distance_km"]]
+    return front_view(series, changes, table, rows, start=start, end=end)
