@@ -70,9 +70,9 @@ def test_bad_input_exits_2_with_one_line(cli_on: Callable[[str], Callable[..., R
 
 
 def test_imported_snapshots_give_their_own_changes_and_front(
-    cli_on: Callable[[str], Callable[..., Run]], sqlite_url: str
+    cli_on: Callable[[str], Callable[..., Run]], store_url: str
 ) -> None:
-    run = cli_on(sqlite_url)
+    run = cli_on(store_url)  # SQLite and PostgreSQL
     path = GEO_DATA / "two_dates.geojson"
     imported = run("import", path, "--source", "Test", "--definition", "occupied", "--date-field", "as_of")
     assert imported.code == 0, imported.err
