@@ -4,8 +4,9 @@ import datetime as dt
 
 import streamlit as st
 
-from metrics.metadata import METRICS, metadata
+from metrics.metadata import metadata
 from pages import cached
+from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
 from pages.downloads import chart_downloads
 
 rev = cached.store_revision()
