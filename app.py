@@ -32,18 +32,18 @@ if __name__ == "__main__" and not runtime.exists():
 
 from pages import cached  # noqa: E402
 
-st.set_page_config(page_title="Territorial control: Ukraine", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="Territorial control: Ukraine", layout="wide")
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
-    st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
-    st.Page("pages/regions.py", title="Regions", icon=":material/table_chart:", url_path="regions"),
-    st.Page("pages/front.py", title="Front line", icon=":material/timeline:", url_path="front"),
-    st.Page("pages/sources.py", title="Sources", icon=":material/compare_arrows:", url_path="sources"),
-    st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
-    st.Page("pages/report.py", title="Report", icon=":material/picture_as_pdf:", url_path="report"),
-    st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
+    st.Page("pages/overview.py", title="Overview", default=True),
+    st.Page("pages/trends.py", title="Trends", url_path="trends"),
+    st.Page("pages/map.py", title="Map", url_path="map"),
+    st.Page("pages/regions.py", title="Regions", url_path="regions"),
+    st.Page("pages/front.py", title="Front line", url_path="front"),
+    st.Page("pages/sources.py", title="Sources", url_path="sources"),
+    st.Page("pages/data.py", title="Data", url_path="data"),
+    st.Page("pages/report.py", title="Report", url_path="report"),
+    st.Page("pages/upload.py", title="Upload", url_path="upload"),
 ]
 page = st.navigation(pages)
 

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+#: The team's data folder (../shared/data beside the project); this variable points elsewhere.
+SHARED_DATA_VARIABLE = "TERRITORY_SHARED_DATA"
+
+
+def shared_data_dir() -> Path:
+    """The team's data folder: ``$TERRITORY_SHARED_DATA``, else ../shared/data beside the project."""
+    return Path(os.environ.get(SHARED_DATA_VARIABLE) or ROOT.parent / "shared" / "data")
+
+
+def shared_files(benchmark: str, *relative: str, folder: Path | None = None) -> list[Path] | None:
+    """The files of the team's data folder (``folder``, default ``shared_data_dir()``) that ``benchmark``
+    reads; None, after printing which benchmark is skipped and why, when any of them is missing."""
+    base = folder if folder is not None else shared_data_dir()
+    paths = [base / name for name in relative]
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        print(f"{benchmark}: skipped: it needs the team's data ({', '.join(str(p) for p in missing)} not found); "
+              f"get ../shared/data or set {SHARED_DATA_VARIABLE} to the folder that holds it")  # fmt: skip
+        return None
+    return paths
 
 
 def report(name: str, seconds: float, target: float) -> None:

@@ -12,7 +12,7 @@ import tempfile
 import time
 
 from benchmarks._common import report
-from geodata.maps import region_share_map
+from geodata.maps import change_map_of, region_share_map
 from metrics import images
 from metrics import overview as ov
 from metrics.bundled import ensure_bundled_data
@@ -57,7 +57,7 @@ def main() -> None:
         engine = get_engine(f"sqlite:///{tmp}/territory.sqlite")
         ensure_bundled_data(engine, report=lambda _line: None)
         started = time.perf_counter()
-        pdf = report_pdf(build_report(engine, "2025-11-01", "2025-11-30"))
+        pdf = report_pdf(build_report(engine, "2025-11-01", "2025-11-30", change_map=change_map_of(engine)))
         report_seconds = time.perf_counter() - started
         report(f"a month's PDF report (November 2025, {len(pdf) / 1024:.0f} KB)", report_seconds, 15)
 

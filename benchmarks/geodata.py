@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from benchmarks._common import SHARED_DATA, report
+from benchmarks._common import report, shared_files
 from geodata import deepstate
 from geodata.areas import EQUAL_AREA_CRS
 from geodata.boundaries import load_regions
@@ -28,13 +28,14 @@ from geodata.store import current_snapshots, web_geometry
 from geodata.web import simplify_for_web
 from metrics.store import create_schema, get_engine
 
-PARQUET = SHARED_DATA / "deepstate" / "deepstate_occupied_daily.parquet"
-RAW = SHARED_DATA / "deepstate" / "raw_month_edges"
+NAME = "benchmarks.geodata"
+FILES = ("deepstate/deepstate_occupied_daily.parquet", "deepstate/raw_month_edges/deepstatemap_data_20251201.geojson",
+         "deepstate/raw_month_edges/deepstatemap_data_20251101.geojson")  # fmt: skip
 
 
-def _floor_seconds() -> float:
+def _floor_seconds(parquet: Path) -> float:
     """Reprojection to the equal-area CRS plus shapely's vectorised area of every snapshot (best of 3)."""
-    geoms = gpd.read_parquet(PARQUET).geometry
+    geoms = gpd.read_parquet(parquet).geometry
     times = []
     for _ in range(3):
         started = time.perf_counter()
@@ -43,9 +44,9 @@ def _floor_seconds() -> float:
     return min(times)
 
 
-def _parts() -> None:
+def _parts(parquet: Path) -> None:
     """Where the import's time goes, each part alone and in one thread (the import runs them in threads)."""
-    snapshots = deepstate.read_archive_parquet(str(PARQUET))
+    snapshots = deepstate.read_archive_parquet(str(parquet))
     projected = snapshots.to_crs(EQUAL_AREA_CRS)
     started = time.perf_counter()
     figures_from_snapshots(projected, load_regions(), source="s", definition="d", territory_area_km2=603_628.0)
@@ -57,18 +58,23 @@ def _parts() -> None:
     print(f"  parts, one thread: area + 27-oblast overlay {overlay:.2f} s, web simplification {web:.2f} s")
 
 
-def main() -> None:
+def main(shared: Path | None = None) -> None:
+    """``shared``: the team's data folder (default ``benchmarks._common.shared_data_dir()``)."""
+    files = shared_files(NAME, *FILES, folder=shared)
+    if files is None:
+        return
+    parquet, raw = files[0], files[1].parent
     with tempfile.TemporaryDirectory(prefix="bench-geodata-") as folder:
         # one raw GeoJSON snapshot, on an empty store (cold: boundaries loaded on first use)
         engine = get_engine(f"sqlite:///{Path(folder) / 'one.sqlite'}")
         create_schema(engine)
         started = time.perf_counter()
-        import_file(engine, RAW / "deepstatemap_data_20251201.geojson", source=deepstate.SOURCE,
+        import_file(engine, raw / "deepstatemap_data_20251201.geojson", source=deepstate.SOURCE,
                     definition=deepstate.DEFINITION)  # fmt: skip
         report("import one raw GeoJSON snapshot (read, clean, area, 27 oblasts, web geometry, store), cold",
                time.perf_counter() - started, 3)  # fmt: skip
         started = time.perf_counter()
-        import_file(engine, RAW / "deepstatemap_data_20251101.geojson", source=deepstate.SOURCE,
+        import_file(engine, raw / "deepstatemap_data_20251101.geojson", source=deepstate.SOURCE,
                     definition=deepstate.DEFINITION)  # fmt: skip
         report("import one raw GeoJSON snapshot, warm", time.perf_counter() - started, 3)
 
@@ -76,15 +82,15 @@ def main() -> None:
         engine = get_engine(f"sqlite:///{Path(folder) / 'all.sqlite'}")
         create_schema(engine)
         started = time.perf_counter()
-        result = import_file(engine, PARQUET, source=deepstate.SOURCE, definition=deepstate.DEFINITION,
+        result = import_file(engine, parquet, source=deepstate.SOURCE, definition=deepstate.DEFINITION,
                              date_field="source_file")  # fmt: skip
         total = time.perf_counter() - started
-        floor = _floor_seconds()
+        floor = _floor_seconds(parquet)
         print(f"{len(result.snapshots)} snapshots stored as one batch")
         report("import all DeepStateMap snapshots from GeoParquet (areas, per-oblast figures, web geometry, store)",
                total, 20)  # fmt: skip
         print(f"  floor (reprojection + vectorised area alone): {floor:.3f} s; import / floor = {total / floor:.1f}x")
-        _parts()
+        _parts(parquet)
 
         # change between two month-ends, from the store
         times = []

@@ -1,4 +1,5 @@
-"""Every page's script run, warm, on the shipped data (AppTest timing; target under 300 ms each), the
+"""Every page's script run, warm, on the shipped data (AppTest timing; target under 300 ms each; the Sources
+page's figure was a wall-clock assertion in tests/pages/test_sources.py before), the
 Map figure's JSON size for one date (target under 300 KB), and the Map slider's redraw in Chromium
 (target under 1 s). Run from the project root: python -m benchmarks.pages"""
 

@@ -6,14 +6,22 @@ Target (issue 2): under 60 s for the 769 snapshots in ../shared/data/deepstate. 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-from benchmarks._common import SHARED_DATA, report
-from geodata.build import deepstate_figures
+from benchmarks._common import report, shared_files
+
+NAME = "benchmarks.shipped_figures"
 
 
-def main() -> None:
+def main(shared: Path | None = None) -> None:
+    """``shared``: the team's data folder (default ``benchmarks._common.shared_data_dir()``)."""
+    files = shared_files(NAME, "deepstate/deepstate_occupied_daily.parquet", folder=shared)
+    if files is None:
+        return
+    from geodata.build import deepstate_figures
+
     started = time.perf_counter()
-    figures = deepstate_figures(SHARED_DATA / "deepstate" / "deepstate_occupied_daily.parquet")
+    figures = deepstate_figures(files[0])
     total = time.perf_counter() - started
     print(f"{figures['date'].nunique()} snapshots; {len(figures):,} figures")
     report("shipped DeepStateMap figures (read + areas + per-oblast overlay)", total, 60)

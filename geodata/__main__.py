@@ -92,11 +92,10 @@ def _load_bundled(engine) -> None:  # type: ignore[no-untyped-def]
 def _import(args: argparse.Namespace) -> int:
     import hashlib
 
-    from geodata.ingest import import_prepared, prepare_snapshots, read_spatial_file
+    from geodata.ingest import check_labels, import_prepared, prepare_snapshots, read_spatial_file
 
     path: Path = args.file
-    if not args.source.strip():
-        raise SystemExit(f"{path.name}: --source is empty; name who published the polygons (e.g. DeepStateMap)")
+    check_labels(path.name, source=args.source, definition=args.definition)
     prepared = prepare_snapshots(
         read_spatial_file(path), name=path.name, date=args.date, date_field=args.date_field, clip=args.clip
     )  # checked before the store is touched: bad input stores nothing, not even the bundled data
@@ -111,8 +110,10 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _write(frame: pd.DataFrame, fmt: str) -> None:
-    if fmt == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
+    from metrics.text import write_csv
+
+    if fmt == "csv":  # formula-looking text (a source "=HYPERLINK(...)") neutralised
+        sys.stdout.write(write_csv(frame).decode())
     else:
         records = json.loads(frame.to_json(orient="records"))
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")

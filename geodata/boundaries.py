@@ -17,7 +17,6 @@ from geodata.areas import area_km2
 __all__ = [
     "DATA_DIR",
     "ISO_3166_2",
-    "OFFICIAL_AREA_KM2",
     "OUTLINE_FILE",
     "REGIONS_FILE",
     "load_outline",
@@ -29,9 +28,6 @@ __all__ = [
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REGIONS_FILE = DATA_DIR / "ukraine_oblasts.geojson"
 OUTLINE_FILE = DATA_DIR / "ukraine_outline.geojson"
-
-#: Official area of Ukraine in km2 (State Statistics Service), the default share denominator.
-OFFICIAL_AREA_KM2 = {"UKR": 603_628.0}
 
 #: Natural Earth admin-1 ``adm1_code`` -> (ISO 3166-2 code, English name in current spelling).
 ISO_3166_2: dict[str, tuple[str, str]] = {

@@ -48,23 +48,25 @@ import pyogrio
 import shapely
 from pyproj import CRS
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 
 from geodata import deepstate
 from geodata.areas import area_km2, to_equal_area
 from geodata.boundaries import load_outline, load_regions
 from geodata.snapshots import figures_from_snapshots, territory_area_km2
-from geodata.store import batch_of, current_snapshots, ensure_schema, insert_snapshots, superseding_batches
+from geodata.store import current_snapshots, ensure_schema, insert_snapshots, superseding_batches
 from geodata.web import WebGeometry, simplify_for_web
-from metrics.store import write_transaction
+from metrics.store import find_batch, store_once
+from metrics.text import SNAPSHOT_TEXT_LIMITS, text_problem
 
 __all__ = [
     "FORMATS_HINT",
     "GeoInputError",
+    "MAX_VERTICES",
     "ImportResult",
     "PreparedSnapshots",
     "RetractedImportError",
     "batch_digest",
+    "check_labels",
     "import_file",
     "import_prepared",
     "parse_date",
@@ -81,6 +83,9 @@ _COLLECTION = 7
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
                6: "MultiPolygon", 7: "GeometryCollection"}  # fmt: skip
 _SAME_AREA_KM2 = 1e-6
+#: The most vertices a file may have: a million imports in about 15 s and 0.8 GB (geodata/web.py); more
+#: is refused before any geometry work, with how to thin it first.
+MAX_VERTICES = 2_000_000
 
 
 class GeoInputError(ValueError):
@@ -347,6 +352,12 @@ def prepare_snapshots(
     if len(frame) == 0:
         raise GeoInputError(f"{name}: no features (an empty FeatureCollection or layer); nothing to import")
     geoms = np.asarray(frame.geometry.values, dtype=object)
+    vertices = int(shapely.get_num_coordinates(geoms).sum())
+    if vertices > MAX_VERTICES:
+        raise GeoInputError(
+            f"{name}: {vertices:,} vertices, more than the {MAX_VERTICES:,} an import takes; simplify the file "
+            "first (e.g. `ogr2ogr -simplify 10 out.gpkg in.gpkg`: 10 m in the file's CRS units) and import that"
+        )
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     dates, date_note = _feature_dates(frame, name, date, date_field, ~missing)
     notes = [date_note] if date_note else []
@@ -417,6 +428,8 @@ def prepare_snapshots(
     snapshots["clipped_km2"] = 0.0
     if clip:
         snapshots = _clip(snapshots, name, territory)
+    else:
+        _check_not_larger(snapshots, name, territory)
     return PreparedSnapshots(name=name, snapshots=snapshots, source_crs=source_crs, clipped=clip, notes=notes)
 
 
@@ -439,6 +452,21 @@ def _check_inside(snapshots: gpd.GeoDataFrame, name: str, territory: str) -> Non
             f"{name}: the snapshot of {day:%Y-%m-%d} lies entirely outside the outline of {territory}; check the "
             "CRS the file declares and the order of its coordinates (longitude first)"
         )
+
+
+def _check_not_larger(snapshots: gpd.GeoDataFrame, name: str, territory: str) -> None:
+    """Refuse a snapshot larger than the whole territory (its share would be over 100 %), one line per
+    date, saying that ``--clip`` cuts it to the outline."""
+    official = territory_area_km2(territory)
+    areas = area_km2(snapshots.geometry).to_numpy()
+    over = np.flatnonzero(areas > official)
+    if len(over):
+        raise GeoInputError([
+            f"{name}: the snapshot of {snapshots['date'].iloc[i]:%Y-%m-%d} covers {areas[i]:,.0f} km2, more than the "
+            f"whole of {territory} ({official:,.0f} km2); import it with --clip to cut it to the outline of "
+            f"{territory}, or check the CRS the file declares"
+            for i in over
+        ])  # fmt: skip
 
 
 def _clip(snapshots: gpd.GeoDataFrame, name: str, territory: str) -> gpd.GeoDataFrame:
@@ -581,6 +609,21 @@ def prepare_upload(
     return prepared, hashlib.sha256(data).hexdigest()
 
 
+def check_labels(name: str, *, source: str, definition: str) -> None:
+    """Refuse a ``--source`` or ``--definition`` that the store would keep wrong (``metrics.text``): empty
+    source, an invisible or control character (named), text that looks like a spreadsheet formula, or
+    longer than the store keeps. Raises ``GeoInputError`` with one line per problem."""
+    if not source.strip():
+        raise GeoInputError(f"{name}: --source is empty; name who published the polygons (e.g. DeepStateMap)")
+    problems = []
+    for option, column, value in (("--source", "source", source), ("--definition", "definition", definition)):
+        found = text_problem(value, column, SNAPSHOT_TEXT_LIMITS)
+        if found is not None:
+            problems.append(f"{name}: {option}: {found[0]}; {found[1]}")
+    if problems:
+        raise GeoInputError(problems)
+
+
 def import_prepared(
     engine: Engine,
     prepared: PreparedSnapshots,
@@ -596,8 +639,7 @@ def import_prepared(
 ) -> ImportResult:
     """Measure prepared snapshots and store them with their derived figures and web geometry."""
     name = prepared.name
-    if not source.strip():
-        raise GeoInputError(f"{name}: --source is empty; name who published the polygons (e.g. DeepStateMap)")
+    check_labels(name, source=source, definition=definition)
     if territory != "UKR":
         raise GeoInputError(f"{name}: no shipped boundaries for territory {territory!r}; only UKR is supported")
     snaps = prepared.snapshots
@@ -653,15 +695,11 @@ def import_prepared(
     kept = np.flatnonzero(snaps["stored"].to_numpy())
     pairs = list(zip(to_store.geometry.values, projected.values[kept], strict=True))
     web = [w for part in _threaded(_simplify_all, _chunks(pairs)) for w in part]
-    try:
-        with write_transaction(engine) as conn:
-            if batch_of(conn, digest) is not None:  # landed while we were measuring
-                return _already_imported(engine, digest, prepared) or _fail(name)
-            batch_id = insert_snapshots(conn, to_store, figures, filename=filename or name, sha256=digest, who=who,
-                                        web=web)  # fmt: skip
-    except IntegrityError:
+    stored = store_once(engine, sha256=digest, filename=filename or name, rows=len(figures), who=who,
+                        write=lambda conn, batch_id: insert_snapshots(conn, batch_id, to_store, figures, web=web))
+    if not stored.created:  # landed from another process while we were measuring
         return _already_imported(engine, digest, prepared) or _fail(name)
-    return ImportResult(name=name, status="stored", batch_id=batch_id, snapshots=summary, notes=prepared.notes,
+    return ImportResult(name=name, status="stored", batch_id=stored.batch_id, snapshots=summary, notes=prepared.notes,
                         clipped=prepared.clipped, source=source, definition=definition)  # fmt: skip
 
 
@@ -670,8 +708,7 @@ def _fail(name: str) -> ImportResult:
 
 
 def _already_imported(engine: Engine, digest: str, prepared: PreparedSnapshots) -> ImportResult | None:
-    with engine.connect() as conn:
-        found = batch_of(conn, digest)
+    found = find_batch(engine, digest)
     if found is None:
         return None
     batch_id, status = found

@@ -6,7 +6,8 @@ so the map renders the same in a browser without internet and in static image ex
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 
 import geopandas as gpd
 import numpy as np
@@ -14,12 +15,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 from plotly.colors import sample_colorscale
+from sqlalchemy import Engine
 
 from geodata.areas import to_equal_area
 from geodata.boundaries import load_regions
 from metrics.charts import house_layout
 
-__all__ = ["CONTROL_COLOUR", "SHARE_COLOURSCALE", "add_control_polygon", "drawing_regions", "region_share_map"]
+__all__ = [
+    "CONTROL_COLOUR", "GAINED_COLOUR", "LOST_COLOUR", "SHARE_COLOURSCALE", "add_change_polygons", "add_control_polygon",
+    "change_map_of", "date_map", "drawing_regions", "latest_share_map", "period_change_map", "region_change_map",
+    "region_share_map", "share_map",
+]  # fmt: skip
 
 #: Sequential, colour-blind safe (ColorBrewer OrRd), 0 % to 100 %.
 SHARE_COLOURSCALE = "OrRd"
@@ -154,6 +160,11 @@ def add_change_polygons(fig: go.Figure, gained: shapely.Geometry, lost: shapely.
     return fig
 
 
+def change_map_of(engine: Engine) -> Callable[[pd.DataFrame, pd.Timestamp, pd.Timestamp], tuple[go.Figure | None, str]]:
+    """``period_change_map`` bound to ``engine``: the ``change_map`` that ``metrics.report.build_report`` takes."""
+    return partial(period_change_map, engine)
+
+
 def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp):  # type: ignore[no-untyped-def]
     """The report's map of a period: per-oblast change of the first source with per-oblast figures
     (``regions`` from ``metrics.report.regions_table``) and, where the store holds that source's
@@ -185,6 +196,40 @@ def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: p
                         f"net {whole['net_km2']:+,.1f} km² between the snapshots.")  # fmt: skip
 
 
+def share_map(engine: Engine, values: pd.DataFrame, *, source: str, definition: str, on: pd.Timestamp,
+              source_text: str) -> tuple[go.Figure, str]:  # fmt: skip
+    """The oblasts coloured by the share ``source`` marks as held on ``on`` (``values``: see
+    ``region_share_map``), with the source's control polygon on or before ``on`` where the store holds
+    one: the Overview's map and the Map page's map of one date. Returns (figure, a note on what is drawn)."""
+    from geodata.store import snapshot_for_map
+
+    fig = region_share_map(
+        values,
+        title=f"Share of each oblast held by Russian forces, {on:%Y-%m-%d}",
+        subtitle=f"{source} ({definition}); share = area held in the oblast / oblast area (Natural Earth 10m)",
+        source=source_text,
+    )
+    snapshot = snapshot_for_map(engine, source=source, definition=definition, on_or_before=on)
+    if snapshot is None:
+        return fig, "Oblasts coloured from the figures; the store holds no polygon of this source."
+    date, area, web = snapshot
+    add_control_polygon(fig, web.geometry, label=f"Area held per {source}'s polygon, {date:%Y-%m-%d}: {area:,.0f} km²")
+    return fig, f"Oblasts coloured from the figures; the hatched outline is {source}'s polygon of {date:%Y-%m-%d}."
+
+
+def latest_share_map(engine: Engine, series: pd.DataFrame, source: str, definition: str) -> go.Figure:
+    """The Overview's map: ``share_map`` on the source's latest date with per-oblast figures
+    (``series``: ``metrics.store.list_series``), read from the store from that date on."""
+    from metrics.charts import source_line
+    from metrics.overview import latest_region_values
+
+    values = latest_region_values(engine, series, source, definition)
+    as_of = values.sort_values("date").tail(1)
+    fig, _note = share_map(engine, values, source=source, definition=definition, on=as_of["date"].iloc[0],
+                           source_text=source_line(as_of))  # fmt: skip
+    return fig
+
+
 def date_map(engine, figures: pd.DataFrame, *, source: str, definition: str, on: pd.Timestamp,
              compare_from: pd.Timestamp | None = None) -> tuple[go.Figure, str]:  # type: ignore[no-untyped-def]  # fmt: skip
     """The Map page's figure for one date: oblasts coloured by the share held (with the source's control
@@ -192,26 +237,17 @@ def date_map(engine, figures: pd.DataFrame, *, source: str, definition: str, on:
     by the change of the area held since then, with the gained and lost polygons and their km² in the
     legend where the store holds snapshots of both dates. Returns (figure, a note on what is drawn)."""
     from geodata.change import snapshot_change
-    from geodata.store import NoSnapshotError, snapshot_for_map
+    from geodata.store import NoSnapshotError
     from metrics.regions import regions_on
 
     on = pd.Timestamp(on)
     if compare_from is None:
-        table = regions_on(figures, source, definition, on)
-        values = table.rename(columns={"share_pct": "share_controlled_pct", "area_km2": "area_controlled_km2"})
-        fig = region_share_map(
-            values.dropna(subset=["share_controlled_pct"]),
-            title=f"Share of each oblast held by Russian forces, {on:%Y-%m-%d}",
-            subtitle=f"{source} ({definition}); share = area held in the oblast / oblast area (Natural Earth 10m)",
-            source=f"Source: {source} ({definition}), latest figures on or before {on:%Y-%m-%d}",
+        values = regions_on(figures, source, definition, on).rename(
+            columns={"share_pct": "share_controlled_pct", "area_km2": "area_controlled_km2"}
         )
-        snapshot = snapshot_for_map(engine, source=source, definition=definition, on_or_before=on)
-        if snapshot is None:
-            return fig, "Oblasts coloured from the figures; the store holds no polygon of this source."
-        date, area, web = snapshot
-        add_control_polygon(fig, web.geometry, label=f"Area held per {source}'s polygon, {date:%Y-%m-%d}: "
-                                                     f"{area:,.0f} km²")  # fmt: skip
-        return fig, f"Oblasts coloured from the figures; the hatched outline is {source}'s polygon of {date:%Y-%m-%d}."
+        text = f"Source: {source} ({definition}), latest figures on or before {on:%Y-%m-%d}"
+        return share_map(engine, values.dropna(subset=["share_controlled_pct"]), source=source,
+                         definition=definition, on=on, source_text=text)  # fmt: skip
     since = pd.Timestamp(compare_from)
     table = regions_on(figures, source, definition, on, since=since)
     fig = region_change_map(

@@ -18,20 +18,18 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, Engine, Float, Integer, Select, String, Text, delete, insert, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Connection, Engine, Select, delete, insert, select
 
 from geodata.boundaries import load_regions
 from geodata.snapshots import territory_area_km2
 from geodata.web import WebGeometry, simplify_for_web
-from metrics.store import Base, Batch, Figure, Snapshot, add_batch, create_schema, write_transaction
+from metrics.store import Batch, Figure, Snapshot, SnapshotWeb, create_schema, insert_figures, write_transaction
 
 __all__ = [
     "AREA_COLUMNS",
     "NoSnapshotError",
     "SNAPSHOT_KEY",
     "SnapshotWeb",
-    "batch_of",
     "current_snapshots",
     "ensure_schema",
     "insert_snapshots",
@@ -57,30 +55,9 @@ class NoSnapshotError(LookupError):
     """No snapshot where one was asked for; the message says which dates exist."""
 
 
-class SnapshotWeb(Base):
-    """The simplified GeoJSON of a snapshot for drawing (``geodata.web``), computed once.
-
-    No foreign key on purpose: a store whose tables are dropped without this model loaded (older
-    code, other tests) must not fail on it; ``geometry_sha256`` ties a row to its snapshot instead.
-    """
-
-    __tablename__ = "snapshot_web"
-    snapshot_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    geometry_sha256: Mapped[str] = mapped_column(String(64))
-    geojson: Mapped[str] = mapped_column(Text)
-    tolerance_m: Mapped[float] = mapped_column(Float)
-    area_error_pct: Mapped[float] = mapped_column(Float)
-
-
 def ensure_schema(engine: Engine) -> None:
     """Create the store's tables where missing (this module's cache table included)."""
     create_schema(engine)
-
-
-def batch_of(conn: Connection, sha256: str) -> tuple[int, str] | None:
-    """The batch (id, status) with this sha256, or None."""
-    row = conn.execute(select(Batch.id, Batch.status).where(Batch.sha256 == sha256)).first()
-    return None if row is None else (int(row[0]), str(row[1]))
 
 
 def superseding_batches(engine: Engine, batch_id: int) -> list[int]:
@@ -198,24 +175,21 @@ def nearest_dates(dates: Iterable[pd.Timestamp], day: pd.Timestamp) -> tuple[pd.
 
 def insert_snapshots(
     conn: Connection,
+    batch_id: int,
     snapshots: gpd.GeoDataFrame,
     figures: pd.DataFrame,
     *,
-    filename: str,
-    sha256: str,
-    who: str = "",
     web: Sequence[WebGeometry] | None = None,
-) -> int:
-    """Insert one batch: its derived figures (validated), its snapshots and their web geometry.
+) -> None:
+    """Insert a batch's derived figures (validated), its snapshots and their web geometry.
 
-    Inside the caller's transaction (``metrics.store.write_transaction``), so all or nothing is stored.
+    The ``write`` of ``metrics.store.store_once``: inside its transaction, so all or nothing is stored.
     ``snapshots``: columns ``date`` and ``SNAPSHOT_KEY``, ``area_km2``, geometry in EPSG:4326;
     ``web``: one simplified geometry per snapshot, in the same order (computed here when None).
-    Returns the batch id.
     """
     if snapshots.crs is None or not snapshots.crs.equals("EPSG:4326"):
         raise ValueError("snapshots are stored in EPSG:4326: reproject them first")
-    batch_id = add_batch(conn, figures, filename=filename, sha256=sha256, who=who)
+    insert_figures(conn, figures, batch_id)
     wkbs = shapely.to_wkb(snapshots.geometry.values, output_dimension=2)
     rows = [
         {
@@ -241,7 +215,6 @@ def insert_snapshots(
             insert(SnapshotWeb),
             [_web_row(i, w, wkb) for i, w, wkb in zip(ids, webs, wkbs, strict=True)],
         )
-    return batch_id
 
 
 def _web_row(snapshot_id: int, web: WebGeometry, wkb: bytes) -> dict[str, object]:

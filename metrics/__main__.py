@@ -47,11 +47,20 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("batches", help="list the batches, newest first (id first)")
     for name, what in (("retract", "take a batch back (its figures stay stored; superseded ones return)"),
                        ("restore", "make a retracted batch current again")):  # fmt: skip
-        sub.add_parser(name, help=what).add_argument("batch_id", type=int, metavar="BATCH_ID")
+        sub.add_parser(name, help=what).add_argument("batch_id", metavar="BATCH_ID")
     return parser
 
 
-def _set_status(batch_id: int, status: str) -> int:
+#: Batch ids are the store's ``Integer`` primary keys: 32-bit on PostgreSQL, so no id is larger.
+_MAX_BATCH_ID = 2**31 - 1
+
+
+def _set_status(text: str, status: str) -> int:
+    """Exit 2 with "no batch N" for an id that cannot be one (not a whole number, negative, too large)."""
+    batch_id = int(text) if text.isascii() and text.isdigit() else None
+    if batch_id is None or batch_id > _MAX_BATCH_ID:
+        print(f"no batch {text}: see `python -m metrics batches` for the ids", file=sys.stderr)
+        return 2
     try:
         previous = set_batch_status(get_engine(), batch_id, status)
     except LookupError as exc:

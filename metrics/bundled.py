@@ -13,10 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine
 
-from metrics.store import add_batch, batch_exists, create_schema, write_transaction
+from metrics.store import create_schema, find_batch, insert_figures, store_once
 
 __all__ = ["BUNDLED_EVENTS_DIR", "BUNDLED_FIGURES_DIR", "bundled_event_files", "bundled_files", "ensure_bundled_data"]
 
@@ -38,38 +37,44 @@ def _read_bundled(path: Path) -> pd.DataFrame:
 def ensure_bundled_data(engine: Engine, report: Callable[[str], None] = print) -> list[str]:
     """Create the schema and load every shipped file not yet in the store; returns the files loaded.
 
-    ``report`` receives progress lines (the terminal on ``make run``).
+    Each file is one batch, stored once by its sha256 (``store.store_once``): when several processes
+    start at the same moment, exactly one lands it. ``report`` receives progress lines (the terminal on
+    ``make run``).
     """
     create_schema(engine)
-    loaded = []
-    for path in bundled_files():
-        data = path.read_bytes()
-        sha256 = hashlib.sha256(data).hexdigest()
-        with engine.connect() as conn:
-            if batch_exists(conn, sha256):
-                continue
-        started = time.perf_counter()
-        figures = _read_bundled(path)
-        report(f"Loading bundled data {path.name}: {len(figures):,} figures")
-        try:
-            with write_transaction(engine) as conn:
-                if batch_exists(conn, sha256):  # landed while we were reading the file
-                    continue
-                add_batch(
-                    conn,
-                    figures,
-                    filename=f"bundled:{path.name}",
-                    sha256=sha256,
-                    who="bundled data",
-                    progress=lambda done, total, name=path.name: report(f"  {name}: {done:,}/{total:,} figures stored"),
-                )
-        except IntegrityError:
-            report(f"  {path.name}: already loaded by another process")
-            continue
-        loaded.append(path.name)
-        report(f"  {path.name}: loaded in {time.perf_counter() - started:.1f} s")
-    loaded.extend(_ensure_bundled_events(engine, report))
+    loaded = [name for path in bundled_files() if (name := _load(engine, path, _figures_writer, report))]
+    loaded += [name for path in bundled_event_files() if (name := _load(engine, path, _events_writer, report))]
     return loaded
+
+
+Writer = Callable[[Path, Callable[[str], None]], tuple[int, Callable[[Connection, int], None]]]
+
+
+def _load(engine: Engine, path: Path, writer: Writer, report: Callable[[str], None]) -> str | None:
+    """Store one shipped file as one batch unless its bytes are stored already; its name when loaded."""
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    if find_batch(engine, sha256) is not None:
+        return None
+    started = time.perf_counter()
+    rows, write = writer(path, report)
+    stored = store_once(engine, sha256=sha256, filename=f"bundled:{path.name}", rows=rows, write=write,
+                        who="bundled data")  # fmt: skip
+    if not stored.created:
+        report(f"  {path.name}: already loaded by another process")
+        return None
+    report(f"  {path.name}: loaded in {time.perf_counter() - started:.1f} s")
+    return path.name
+
+
+def _figures_writer(path: Path, report: Callable[[str], None]) -> tuple[int, Callable[[Connection, int], None]]:
+    figures = _read_bundled(path)
+    report(f"Loading bundled data {path.name}: {len(figures):,} figures")
+
+    def write(conn: Connection, batch_id: int) -> None:
+        insert_figures(conn, figures, batch_id,
+                       progress=lambda done, total: report(f"  {path.name}: {done:,}/{total:,} figures stored"))
+
+    return len(figures), write
 
 
 BUNDLED_EVENTS_DIR = Path(__file__).resolve().parents[1] / "geodata" / "data" / "events"
@@ -80,28 +85,11 @@ def bundled_event_files() -> list[Path]:
     return sorted(BUNDLED_EVENTS_DIR.glob("*.csv"))
 
 
-def _ensure_bundled_events(engine: Engine, report: Callable[[str], None]) -> list[str]:
-    """Load each shipped event file not yet in the store as one batch of events (once, like the figures)."""
-    loaded = []
-    for path in bundled_event_files():
-        data = path.read_bytes()
-        sha256 = hashlib.sha256(data).hexdigest()
-        with engine.connect() as conn:
-            if batch_exists(conn, sha256):
-                continue
-        from metrics.events import parse_events_csv, store_events  # the CSV checks: only when a file is loaded
+def _events_writer(path: Path, report: Callable[[str], None]) -> tuple[int, Callable[[Connection, int], None]]:
+    from metrics.events import insert_events, parse_events_csv  # the CSV checks: only when a file is loaded
 
-        parsed = parse_events_csv(data, path.name)
-        if not parsed.ok:  # a shipped file must be clean: tests check it
-            raise ValueError("\n".join(p.as_text(str(path)) for p in parsed.problems))
-        report(f"Loading bundled events {path.name}: {len(parsed.events)} events")
-        try:
-            with write_transaction(engine) as conn:
-                if batch_exists(conn, sha256):  # landed while we were reading the file
-                    continue
-                store_events(conn, parsed.events, filename=f"bundled:{path.name}", sha256=sha256, who="bundled data")
-        except IntegrityError:
-            report(f"  {path.name}: already loaded by another process")
-            continue
-        loaded.append(path.name)
-    return loaded
+    parsed = parse_events_csv(path.read_bytes(), path.name)
+    if not parsed.ok:  # a shipped file must be clean: tests check it
+        raise ValueError("\n".join(p.as_text(str(path)) for p in parsed.problems))
+    report(f"Loading bundled events {path.name}: {len(parsed.events)} events")
+    return len(parsed.events), lambda conn, batch_id: insert_events(conn, parsed.events, batch_id)

@@ -10,17 +10,21 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from metrics.event_markers import add_event_markers
 from metrics.metadata import metadata
+from metrics.periods import FREQUENCY_NAMES, period_name
 
 __all__ = [
     "PALETTE",
-    "add_event_markers",
+    "REGION_MEASURES",
     "before_after_chart",
     "house_layout",
     "monthly_net_change_chart",
+    "regions_bar_chart",
     "series_colours",
     "source_line",
     "sources_chart",
+    "trend_chart",
 ]
 
 #: Okabe-Ito, safe for the common colour-vision deficiencies.
@@ -79,7 +83,8 @@ def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, heig
     return fig
 
 
-def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame) -> go.Figure:
+def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame, *, events: pd.DataFrame | None = None
+                             ) -> go.Figure:  # fmt: skip
     """Bars of the monthly net change (km2) per source and definition above lines of the share (%).
 
     ``monthly``: whole-territory ``net_change_km2`` per month (from ``metrics.pipelines.net_change``);
@@ -93,7 +98,7 @@ def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame) -> go.
         label = f"{source} ({definition})"
         fig.add_bar(
             x=rows["period_start"] + pd.Timedelta(days=14), y=rows["value"], name=label, legendgroup=label,
-            marker_color=colours[label], customdata=rows["period_start"].dt.strftime("%B %Y"),
+            marker_color=colours[label], customdata=[period_name(d, "M") for d in rows["period_start"]],
             hovertemplate="%{customdata}: %{y:+,.0f} km²<extra>" + label + "</extra>", row=1, col=1,
         )  # fmt: skip
     fig_labels = {trace.name for trace in fig.data}
@@ -120,7 +125,12 @@ def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame) -> go.
         height=560,
     )
     fig.update_layout(hovermode="closest")
-    return fig
+    return _with_events(fig, events)
+
+
+def _with_events(fig: go.Figure, events: pd.DataFrame | None) -> go.Figure:
+    """``fig`` with ``events`` marked on it (``metrics.event_markers``); unchanged without events."""
+    return add_event_markers(fig, events) if events is not None else fig
 
 
 def before_after_chart(series: pd.DataFrame, *, title: str) -> go.Figure:
@@ -167,126 +177,14 @@ def before_after_chart(series: pd.DataFrame, *, title: str) -> go.Figure:
     )
 
 
-#: At most this many events in a chart's range get a label drawn on it; beyond, labels show on hover only.
-MAX_EVENT_LABELS = 6
-_EVENT_ROWS = 3  # staggered label rows above the plot
-_EVENT_ROW_PX = 16
-_EVENT_COLOUR = "#444"
-
-
-def _dates(values: object) -> pd.Series:
-    try:
-        dates = pd.to_datetime(pd.Series(values), errors="coerce")
-    except (TypeError, ValueError):
-        return pd.Series(dtype="datetime64[ns]")
-    return dates.dropna() if pd.api.types.is_datetime64_any_dtype(dates) else pd.Series(dtype="datetime64[ns]")
-
-
-def _axis_name(ref: str) -> str:
-    """``"y2"`` -> ``"yaxis2"``."""
-    return f"{ref[0]}axis{ref[1:]}"
-
-
-def add_event_markers(fig: go.Figure, events: pd.DataFrame, *, max_labels: int = MAX_EVENT_LABELS) -> go.Figure:
-    """Events as dotted vertical lines across every panel, ▼ markers at the top whose hover gives the full
-    label, source and link, and short labels staggered over up to three rows just above the first panel
-    (the top margin grows to hold them, so they never cover the data).
-
-    ``events``: ``date``, ``label``, ``short_label``, ``source`` (``url`` optional), as from
-    ``metrics.events.read_events``. Only events within the dates the figure's traces span are drawn. With
-    more than ``max_labels`` of them, or when the labels would need more than three rows, no label is
-    drawn (the markers still hover). Returns ``fig``, changed in place.
-    """
-    pairs: dict[tuple[str, str], None] = {}
-    spans = []
-    for trace in fig.data:
-        dates = _dates(getattr(trace, "x", None))
-        if dates.empty:
-            continue
-        spans.append((dates.min(), dates.max()))
-        pairs[(getattr(trace, "xaxis", None) or "x", getattr(trace, "yaxis", None) or "y")] = None
-    if events is None or events.empty or not spans:
-        return fig
-    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
-    shown = events[(events["date"] >= low) & (events["date"] <= high)].sort_values("date")
-    if shown.empty:
-        return fig
-    for x_ref, y_ref in pairs:
-        for day in shown["date"]:
-            fig.add_shape(
-                type="line", x0=day, x1=day, y0=0, y1=1, xref=x_ref, yref=f"{y_ref} domain",
-                line={"color": _EVENT_COLOUR, "width": 1, "dash": "dot"}, layer="above",
-            )  # fmt: skip
-
-    def top(pair: tuple[str, str]) -> float:
-        domain = fig.layout[_axis_name(pair[1])].domain
-        return domain[1] if domain else 1.0
-
-    x_ref, y_ref = max(pairs, key=top)
-    taken = [int(key.removeprefix("yaxis") or 1) for key in fig.layout.to_plotly_json() if key.startswith("yaxis")]
-    overlay = f"y{max(taken, default=1) + 1}"
-    fig.update_layout({_axis_name(overlay): {"overlaying": y_ref, "range": [0, 1], "visible": False,
-                                             "fixedrange": True}})  # fmt: skip
-    urls = shown["url"] if "url" in shown else pd.Series("", index=shown.index)
-    fig.add_scatter(
-        x=shown["date"], y=[0.985] * len(shown), xaxis=x_ref, yaxis=overlay, mode="markers", name="Events",
-        showlegend=False, cliponaxis=False,  # labelled, or self-explaining on hover: no legend row to wrap
-        marker={"symbol": "triangle-down", "size": 11, "color": _EVENT_COLOUR},
-        customdata=list(zip(shown["label"], shown["source"], urls.fillna(""), strict=True)),
-        hovertemplate="<b>%{x|%Y-%m-%d}</b>: %{customdata[0]}<br>Source: %{customdata[1]} %{customdata[2]}"
-        "<extra>event</extra>",
-    )  # fmt: skip
-    rows = _stagger(shown["date"], shown["short_label"], low, high) if len(shown) <= max_labels else None
-    if rows is None:
-        fig.data[-1].name = "Events (hover the ▼ markers)"
-        return fig
-    span = max((high - low).total_seconds(), 1.0)
-    for (day, text), row in zip(zip(shown["date"], shown["short_label"], strict=True), rows, strict=True):
-        right = (day - low).total_seconds() / span > 0.55  # labels near the right edge run leftwards
-        fig.add_annotation(  # above the plot, in a strip of the top margin: never over the data
-            x=day, xref=x_ref, y=1, yref=f"{y_ref} domain", yanchor="bottom", yshift=2 + _EVENT_ROW_PX * row,
-            text=text, showarrow=False, xanchor="right" if right else "left", xshift=2 if right else -2,
-            font={"size": 11, "color": "#222"},
-        )  # fmt: skip
-    strip = _EVENT_ROW_PX * (max(rows) + 1) + 4
-    top_margin = fig.layout.margin.t if fig.layout.margin.t is not None else 100
-    height = fig.layout.height if fig.layout.height is not None else 450
-    fig.update_layout(margin={"t": top_margin + strip}, height=height + strip)  # the plot keeps its size
-    # the title at the top of the image, so that the label strip lies between the subtitle and the plot
-    fig.update_layout(title={"y": 1 - 12 / (height + strip), "yref": "container", "yanchor": "top"})
-    return fig
-
-
-def _stagger(days: pd.Series, texts: pd.Series, low: pd.Timestamp, high: pd.Timestamp) -> list[int] | None:
-    """A label row per event so that labels in one row do not overlap (estimated for a plot about 600 px
-    wide); None when more than ``_EVENT_ROWS`` rows would be needed."""
-    span = max((high - low).total_seconds(), 1.0)
-    ends: list[float] = []  # per row, the right end of its last label (fraction of the range)
-    rows = []
-    for day, text in zip(days, texts, strict=True):
-        position = (day - low).total_seconds() / span
-        width = (len(str(text)) * 6.5 + 12) / 600
-        start, end = (position - width, position) if position > 0.55 else (position, position + width)
-        row = next((i for i, right in enumerate(ends) if right < start), len(ends))
-        if row >= _EVENT_ROWS:
-            return None
-        if row == len(ends):
-            ends.append(end)
-        else:
-            ends[row] = end
-        rows.append(row)
-    return rows
-
-
-def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq: str) -> go.Figure:
+def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq: str,
+                  events: pd.DataFrame | None = None) -> go.Figure:  # fmt: skip
     """The metric per period for each source and definition, with the spread between them shaded.
 
     ``series``: ``metrics.sources.compare_series``; ``band``: ``metrics.sources.spread_band``. Flows are
     drawn at the middle of their period, stocks at its end; the shaded column of a period spans the
     period and reaches from the lowest to the highest value.
     """
-    from metrics.sources import FREQUENCY_NAMES
-
     meta = metadata()["metrics"][metric]
     flow = meta["kind"] == "flow"
     unit = "%" if meta["unit"] == "percent" else "km²"
@@ -360,7 +258,7 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
     )
     # the source line at the bottom of the image, below the legend
     fig.update_annotations(y=-(bottom - 6) / (height - top - bottom), yanchor="bottom", selector={"text": source})
-    return fig
+    return _with_events(fig, events)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -411,7 +309,8 @@ def regions_bar_chart(table: pd.DataFrame, *, measure: str, source: str, definit
     return fig
 
 
-def trend_chart(series: pd.DataFrame, *, metric: str, freq: str, unit: str, region_name: str) -> go.Figure:
+def trend_chart(series: pd.DataFrame, *, metric: str, freq: str, unit: str, region_name: str,
+                events: pd.DataFrame | None = None) -> go.Figure:  # fmt: skip
     """Lines of ``metrics.trends.trend_series``, one per source and definition, gaps left open
     (no line across a period without a figure); bars for flows at month or coarser frequencies."""
     meta = metadata()["metrics"][metric]
@@ -437,10 +336,11 @@ def trend_chart(series: pd.DataFrame, *, metric: str, freq: str, unit: str, regi
     definitions = "; ".join(f"{s}: {d}" for s, d in series[["source", "definition"]].drop_duplicates().to_numpy())
     as_of = series.dropna(subset=["value"]).sort_values("date").groupby("label").tail(1)
     as_of = as_of.assign(date=as_of["as_of"])
-    period = {"D": "per day", "W": "per week", "M": "per month", "Q": "per quarter", "Y": "per year"}[freq]
-    return house_layout(
+    period = f"per {FREQUENCY_NAMES[freq]}"
+    fig = house_layout(
         fig,
         title=f"{meta['title']}, {region_name}, {period}" + (f" ({'; '.join(notes)})" if notes else ""),
         subtitle=f"Russian forces. Definitions: {definitions}",
         source=source_line(as_of),
     )
+    return _with_events(fig, events)

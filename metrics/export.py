@@ -8,22 +8,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from metrics.metadata import FIGURE_COLUMNS, metric_kind
-from metrics.pipelines import flows_by_period, net_change, period_end_stocks
+from metrics.metadata import FIGURE_COLUMNS
+from metrics.pipelines import by_period
+from metrics.text import neutralise_frame, write_csv
 
 __all__ = ["FORMATS", "export_figures", "neutralise_formulas", "select_rows", "to_bytes"]
 
 FORMATS = ("csv", "json", "xlsx")
-_TEXT_COLUMNS = ["territory", "region", "actor", "metric", "source", "definition", "source_url", "published", "notes"]
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def _by_frequency(figures: pd.DataFrame, metric: str, freq: str) -> pd.DataFrame:
-    if metric == "net_change_km2":
-        return net_change(figures, freq)
-    if metric_kind(metric) == "stock":
-        return period_end_stocks(figures[figures["metric"] == metric], freq)
-    return flows_by_period(figures[figures["metric"] == metric], freq)
 
 
 def export_figures(
@@ -49,7 +40,7 @@ def export_figures(
     if freq is None:
         rows = figures[figures["metric"].isin(wanted)]
     else:
-        parts = [p for p in (_by_frequency(figures, m, freq) for m in wanted) if not p.empty]
+        parts = [p for p in (by_period(figures, m, freq) for m in wanted) if not p.empty]
         rows = pd.concat(parts, ignore_index=True) if parts else figures.iloc[:0]  # nothing matched: no rows
         if parts:
             incomplete = ~rows["complete"].astype(bool)
@@ -90,12 +81,9 @@ def select_rows(
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula (=, +, -, @) with an apostrophe."""
-    out = frame.copy()
-    for column in out.columns.intersection(_TEXT_COLUMNS):
-        text = out[column].astype(str)
-        out[column] = text.where(~text.str.startswith(_FORMULA_START), "'" + text)
-    return out
+    """Prefix text cells that a spreadsheet would run as a formula (=, +, -, @, ...) with an apostrophe
+    (``metrics.text.neutralise_frame``; numbers stay numbers)."""
+    return neutralise_frame(frame)
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
@@ -108,7 +96,7 @@ def to_bytes(rows: pd.DataFrame, fmt: str) -> bytes:
     """Rows from ``export_figures`` as a file: ``csv`` (UTF-8), ``json`` (records) or ``xlsx``."""
     frame = _dated(rows)
     if fmt == "csv":
-        return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n").encode()
+        return write_csv(frame)
     if fmt == "json":
         records = json.loads(frame.to_json(orient="records"))
         return (json.dumps(records, ensure_ascii=False, indent=1) + "\n").encode()

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from metrics.text import write_csv
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
@@ -47,7 +49,6 @@ BROWSER_HINT = (
     "work without it."
 )
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-_FORMULA_START = ("=", "+", "-", "@")
 _LOCK = threading.Lock()
 _started = False
 
@@ -127,15 +128,9 @@ def html_bytes(fig: go.Figure, *, title: str | None = None) -> bytes:
 
 
 def chart_csv(data: pd.DataFrame) -> bytes:
-    """The data behind a chart as CSV; text cells a spreadsheet would run as a formula (``= + - @``)
-    get a leading apostrophe."""
-    out = data.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            text = out[column].astype(str)
-            risky = text.str.startswith(_FORMULA_START) & out[column].notna()
-            out[column] = out[column].where(~risky, "'" + text)
-    return out.to_csv(index=False).encode()
+    """The data behind a chart as CSV (``metrics.text.write_csv``: text cells a spreadsheet would run as a
+    formula, ``= + - @`` and the like, get a leading apostrophe)."""
+    return write_csv(data)
 
 
 def _escape(text: str) -> str:

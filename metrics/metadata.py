@@ -10,6 +10,7 @@ from typing import Any
 __all__ = [
     "FIGURE_COLUMNS",
     "KEY_COLUMNS",
+    "KM2_PER_SQ_MI",
     "METRICS",
     "definition_text",
     "denominator_note",
@@ -26,8 +27,10 @@ KEY_COLUMNS = ["date", "period_start", "territory", "region", "actor", "metric",
 #: Columns of a figure, in the order of exports.
 FIGURE_COLUMNS = [
     "date", "period_start", "territory", "region", "actor", "metric", "value", "source", "definition",
-    "source_url", "published", "notes", "batch_id", "derived",
+    "source_url", "published", "notes", "batch_id", "derived", "quality",
 ]  # fmt: skip
+#: Square kilometres in a square mile (1 mile = 1.609344 km exactly).
+KM2_PER_SQ_MI = 2.589988110336
 
 
 @cache

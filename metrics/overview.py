@@ -3,6 +3,7 @@ the share over time, the per-region values of the latest date, and the sources d
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from metrics.metadata import definition_text, source_info
+from metrics.periods import period_name
 from metrics.pipelines import change_over_days, latest_values, net_change
 from metrics.store import read_figures
 
@@ -17,13 +19,21 @@ __all__ = [
     "Kpi",
     "OverviewData",
     "SourceKpis",
+    "area_kpi",
     "chart_data",
+    "complete_months",
+    "date_span",
     "definitions_by_source",
+    "described",
     "latest_region_values",
+    "net_change_how",
     "overview_data",
     "region_values",
     "select_figures",
+    "share_kpi",
     "sources_with_regions",
+    "stock_kpi",
+    "whole_territory",
 ]
 
 
@@ -36,6 +46,7 @@ class Kpi:
     unit: str  # "km2" or "percent"
     as_of: str  # the date or period, as text for display
     note: str  # reported / computed, and from what
+    date: str = ""  # a stock's date, YYYY-MM-DD ("" for a change or a missing figure)
 
     @property
     def text(self) -> str:
@@ -84,12 +95,43 @@ def _missing(label: str, unit: str) -> Kpi:
     return Kpi(label, None, unit, "", "not published by this source")
 
 
-def _stock_kpi(latest: pd.DataFrame, metric: str, label: str, unit: str) -> Kpi:
-    rows = latest[latest["metric"] == metric]
+def stock_kpi(figures: pd.DataFrame, metric: str, label: str, unit: str, *, on: pd.Timestamp | None = None) -> Kpi:
+    """The latest figure of the stock ``metric`` among ``figures`` (one source and definition), on or
+    before ``on`` where given (the Overview: the latest; the report: the end of its period)."""
+    rows = figures[figures["metric"] == metric]
+    if on is not None:
+        rows = rows[rows["date"] <= on]
     if rows.empty:
         return _missing(label, unit)
-    row = rows.iloc[0]
-    return Kpi(label, float(row["value"]), unit, f"as of {row['date']:%Y-%m-%d}", _origin(row))
+    row = rows.sort_values("date", kind="stable").iloc[-1]
+    day = f"{row['date']:%Y-%m-%d}"
+    return Kpi(label, float(row["value"]), unit, f"as of {day}", _origin(row), day)
+
+
+def area_kpi(figures: pd.DataFrame, *, on: pd.Timestamp | None = None) -> Kpi:
+    """The area controlled (km2) of one source and definition: ``stock_kpi`` of ``area_controlled_km2``."""
+    return stock_kpi(figures, "area_controlled_km2", "Area controlled", "km2", on=on)
+
+
+def share_kpi(figures: pd.DataFrame, *, on: pd.Timestamp | None = None) -> Kpi:
+    """The share of Ukraine held (percent) of one source and definition."""
+    return stock_kpi(figures, "share_controlled_pct", "Share of Ukraine", "percent", on=on)
+
+
+def whole_territory(figures: pd.DataFrame, territory: str = "UKR") -> pd.DataFrame:
+    """The figures of the territory as a whole (empty region)."""
+    return figures[(figures["region"] == "") & (figures["territory"] == territory)]
+
+
+def complete_months(whole: pd.DataFrame) -> pd.DataFrame:
+    """Net change in km2 per complete month and series (``metrics.pipelines.net_change``), oldest first."""
+    monthly = net_change(whole, "M")
+    return monthly[monthly["complete"].astype(bool)] if not monthly.empty else monthly
+
+
+def net_change_how(months: pd.DataFrame) -> str:
+    """How a net change over ``months`` was obtained: "as reported" or "change of month-end stocks"."""
+    return "as reported" if not months["derived"].any() else "change of month-end stocks"
 
 
 def _origin(row: pd.Series) -> str:
@@ -98,15 +140,14 @@ def _origin(row: pd.Series) -> str:
 
 def _source_kpis(figures: pd.DataFrame, monthly: pd.DataFrame) -> SourceKpis:
     first = figures.iloc[0]
-    latest = latest_values(figures)
     months = monthly[monthly["complete"]]
     if months.empty:
         last_month = _missing("Net change, last full month", "km2")
     else:
         row = months.iloc[-1]
         last_month = Kpi(
-            "Net change, last full month", float(row["value"]), "km2", f"{row['date']:%B %Y}",
-            "as reported" if not row["derived"] else "change of month-end stocks",
+            "Net change, last full month", float(row["value"]), "km2", period_name(row["date"], "M"),
+            net_change_how(months.tail(1)),
         )  # fmt: skip
     recent = change_over_days(figures[figures["metric"] == "area_controlled_km2"], 30)
     if recent.empty:
@@ -121,8 +162,8 @@ def _source_kpis(figures: pd.DataFrame, monthly: pd.DataFrame) -> SourceKpis:
         source=first["source"],
         definition=first["definition"],
         definition_text=definition_text(first["definition"]),
-        area=_stock_kpi(latest, "area_controlled_km2", "Area controlled", "km2"),
-        share=_stock_kpi(latest, "share_controlled_pct", "Share of Ukraine", "percent"),
+        area=area_kpi(figures),
+        share=share_kpi(figures),
         last_month=last_month,
         last_30_days=last_30,
     )
@@ -135,19 +176,22 @@ def select_figures(figures: pd.DataFrame, sources: Sequence[str], definitions: S
 
 def overview_data(figures: pd.DataFrame, territory: str = "UKR") -> OverviewData:
     """KPIs and series of the whole territory, one group per (source, definition)."""
-    whole = figures[(figures["region"] == "") & (figures["territory"] == territory)]
-    monthly = net_change(whole, "M")
-    monthly = monthly[monthly["complete"]] if not monthly.empty else monthly
+    whole = whole_territory(figures, territory)
+    monthly = complete_months(whole)
     kpis, sources = [], []
     for (source, definition), rows in whole.groupby(["source", "definition"], sort=True):
         series_monthly = monthly[(monthly["source"] == source) & (monthly["definition"] == definition)]
         kpis.append(_source_kpis(rows, series_monthly))
-        sources.append(
-            {"source": source, "definition": definition, "definition_text": definition_text(definition),
-             **source_info(source)}
-        )  # fmt: skip
+        sources.append(described(source, definition))
     shares = whole[whole["metric"] == "share_controlled_pct"]
     return OverviewData(kpis=kpis, monthly=monthly, shares=shares, sources=sources)
+
+
+def described(source: str, definition: str) -> dict[str, str]:
+    """What the Overview and the report say of a source and definition: source, definition,
+    definition_text, publisher, url, licence, method."""
+    return {"source": source, "definition": definition, "definition_text": definition_text(definition),
+            **source_info(source)}  # fmt: skip
 
 
 def region_values(figures: pd.DataFrame, source: str, definition: str) -> pd.DataFrame:
@@ -173,9 +217,15 @@ def sources_with_regions(series: pd.DataFrame, sources: Sequence[str], definitio
 
 def latest_region_values(engine: Engine, series: pd.DataFrame, source: str, definition: str) -> pd.DataFrame:
     """``region_values`` of one source on its latest date with per-region figures, reading only
-    the figures from that date on."""
+    the figures from that date on, with ``source`` and ``definition`` columns (the map's data)."""
     chosen = series[(series["source"] == source) & (series["definition"] == definition)]
     since = chosen["last_region_date"].iloc[0].date()
-    return region_values(
+    values = region_values(
         read_figures(engine, sources=[source], definitions=[definition], since=since), source, definition
     )
+    return values.assign(source=source, definition=definition)
+
+
+def date_span(figures: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
+    """First and last date of ``figures``; None when there are none."""
+    return (figures["date"].min().date(), figures["date"].max().date()) if not figures.empty else None

@@ -2,7 +2,8 @@
 
 Inputs are current figures as returned by ``metrics.store.read_figures`` (figure columns, dates as
 ``datetime64``). A series is one (territory, region, actor, metric, source, definition). Frequencies
-are ``D`` (day), ``W`` (week ending Sunday), ``M`` (month), ``Q`` (quarter) and ``Y`` (year).
+are ``D`` (day), ``W`` (week ending Sunday), ``M`` (month), ``Q`` (quarter) and ``Y`` (year)
+(``metrics.periods.FREQUENCIES``).
 
 Gaps: a period-end stock is the last observation on or before the period end, carried forward over
 periods without an observation; ``observed_date`` says which observation it is, ``carried_forward``
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from metrics.metadata import FIGURE_COLUMNS
+from metrics.metadata import FIGURE_COLUMNS, metric_kind
+from metrics.periods import FREQUENCIES, frequency
 
 __all__ = [
     "FREQUENCIES",
     "SERIES_COLUMNS",
+    "by_period",
     "change_over_days",
     "flows_by_period",
     "latest_values",
@@ -27,15 +30,11 @@ __all__ = [
 ]
 
 SERIES_COLUMNS = ["territory", "region", "actor", "metric", "source", "definition"]
-#: CLI/UI frequency -> pandas period frequency.
-FREQUENCIES = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q", "Y": "Y"}
 _EXTRA_COLUMNS = ["observed_date", "carried_forward", "complete"]
 
 
 def _period(freq: str) -> str:
-    if freq not in FREQUENCIES:
-        raise ValueError(f"unknown frequency {freq!r}: use one of {', '.join(FREQUENCIES)}")
-    return FREQUENCIES[freq]
+    return frequency(freq).period
 
 
 def period_end_stocks(stocks: pd.DataFrame, freq: str) -> pd.DataFrame:
@@ -65,6 +64,8 @@ def period_end_stocks(stocks: pd.DataFrame, freq: str) -> pd.DataFrame:
     result = pd.concat(out, ignore_index=True)
     result["carried_forward"] = result["carried_forward"].astype(bool)
     result["batch_id"] = result["batch_id"].astype("Int64")
+    if "quality" not in result:  # frames made by hand (tests) may leave the quality mark out
+        result["quality"] = ""
     return result[[*FIGURE_COLUMNS, *_EXTRA_COLUMNS]]
 
 
@@ -128,6 +129,7 @@ def flows_by_period(flows: pd.DataFrame, freq: str) -> pd.DataFrame:
     summed["carried_forward"] = False
     summed["derived"] = summed["derived"] | (summed["count"] > 1)
     summed["batch_id"] = summed["batch_id"].astype("Int64")
+    summed["quality"] = ""  # a sum of reported flows carries no mark of its own
     return summed[[*FIGURE_COLUMNS, *_EXTRA_COLUMNS]]
 
 
@@ -144,6 +146,18 @@ def net_change(figures: pd.DataFrame, freq: str) -> pd.DataFrame:
     if not parts:
         return reported
     return pd.concat(parts, ignore_index=True).sort_values(["date", "source", "region"], ignore_index=True)
+
+
+def by_period(figures: pd.DataFrame, metric: str, freq: str) -> pd.DataFrame:
+    """``metric`` per period of ``freq``, per series, by the pipeline its kind calls for: the stock at each
+    period end (``period_end_stocks``), ``net_change_km2`` from reported flows or else stocks
+    (``net_change``), other flows summed per period (``flows_by_period``). The one dispatch from a metric
+    to its pipeline (the export, the Sources and the Trends pages use it)."""
+    if metric == "net_change_km2":
+        return net_change(figures, freq)
+    if metric_kind(metric) == "stock":
+        return period_end_stocks(figures[figures["metric"] == metric], freq)
+    return flows_by_period(figures[figures["metric"] == metric], freq)
 
 
 def latest_values(figures: pd.DataFrame) -> pd.DataFrame:

@@ -3,11 +3,17 @@ report. Pure functions on frames of figures (``metrics.store.read_figures``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from metrics.schema import region_areas
+from metrics.source_checks import series_label
 
-__all__ = ["REGION_COLUMNS", "map_dates", "region_dates", "regions_on", "regional_sources"]
+__all__ = [
+    "REGION_COLUMNS", "map_dates", "region_date_range", "region_dates", "regional_source_labels", "regional_sources",
+    "regions_on",
+]  # fmt: skip
 
 REGION_COLUMNS = [
     "region", "oblast", "area_km2", "share_pct", "as_of", "change_km2", "change_pp", "since",
@@ -26,6 +32,17 @@ def regional_sources(figures: pd.DataFrame) -> list[tuple[str, str]]:
     """The (source, definition) pairs with per-oblast figures, DeepStateMap first."""
     pairs = figures.loc[figures["region"] != "", ["source", "definition"]].drop_duplicates()
     return sorted(map(tuple, pairs.to_numpy().tolist()), key=lambda p: (p[0] != "DeepStateMap", p))
+
+
+def regional_source_labels(figures: pd.DataFrame) -> list[str]:
+    """``"source · definition"`` of every pair with per-oblast figures, DeepStateMap first (the pages' choice)."""
+    return [series_label(source, definition) for source, definition in regional_sources(figures)]
+
+
+def region_date_range(figures: pd.DataFrame, source: str, definition: str) -> tuple[dt.date, dt.date]:
+    """The first and the last date with per-oblast figures of a source (a date input's range)."""
+    dates = region_dates(figures, source, definition)
+    return dates[0].date(), dates[-1].date()
 
 
 def region_dates(figures: pd.DataFrame, source: str, definition: str) -> list[pd.Timestamp]:

@@ -23,15 +23,25 @@ import plotly.graph_objects as go
 from sqlalchemy import Engine
 
 from metrics import images
+from metrics import overview as ov
 from metrics.charts import monthly_net_change_chart
-from metrics.metadata import definition_text, metadata, official_area_km2, source_info
-from metrics.pipelines import net_change
+from metrics.metadata import metadata, official_area_km2
+from metrics.periods import period_name
 from metrics.store import read_figures
+from metrics.summary import flow_clause
 
-__all__ = ["FORMATS", "Report", "build_report", "default_period", "report_html", "report_pdf", "write_report"]
+__all__ = [
+    "FORMATS", "NO_MAP_NOTE", "ChangeMap", "Report", "build_report", "default_period", "kpi_table", "period_sentences",
+    "regions_table", "report_html", "report_pdf", "sources_table", "write_report",
+]  # fmt: skip
 
 FORMATS = ("html", "pdf")
 Progress = Callable[[str, float], None]
+#: Draws the map of a period from the regions table: ``(regions, start, end) -> (figure or None, note)``.
+#: The callers pass it in (``geodata.maps.period_change_map`` bound to the store), so that ``metrics``
+#: never imports ``geodata``.
+ChangeMap = Callable[[pd.DataFrame, pd.Timestamp, pd.Timestamp], tuple[go.Figure | None, str]]
+NO_MAP_NOTE = "No map of the period was drawn (no map function was given)."
 
 
 @dataclass
@@ -43,7 +53,7 @@ class Report:
     generated_at: dt.datetime
     sentences: list[str]
     kpis: pd.DataFrame  # one row per source and definition
-    monthly: pd.DataFrame  # whole-territory net change per complete month, for the chart and the text
+    monthly: pd.DataFrame  # whole-territory net change per complete month (metrics.overview.complete_months)
     monthly_chart: go.Figure
     change_map: go.Figure | None
     change_note: str
@@ -62,14 +72,6 @@ def default_period(last_date: pd.Timestamp) -> tuple[dt.date, dt.date]:
     return (month_end - pd.offsets.MonthBegin(1)).date(), month_end.date()
 
 
-def _as_of(rows: pd.DataFrame, metric: str, end: pd.Timestamp) -> tuple[float | None, str]:
-    chosen = rows[(rows["metric"] == metric) & (rows["date"] <= end)].sort_values("date")
-    if chosen.empty:
-        return None, ""
-    last = chosen.iloc[-1]
-    return float(last["value"]), f"{last['date']:%Y-%m-%d}"
-
-
 def _period_months(monthly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """The complete months that lie within [start, end]."""
     inside = (monthly["period_start"] >= start) & (monthly["date"] <= end) & monthly["complete"].astype(bool)
@@ -77,40 +79,34 @@ def _period_months(monthly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
 
 
 def kpi_table(whole: pd.DataFrame, monthly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """Per source and definition: area and share held at the end of the period (latest on or before
-    it) and the net change over the period's complete months (reported flows where the source reports
-    them, else the change of its month-end stocks)."""
+    """Per source and definition: area and share held at the end of the period (the Overview's KPIs on
+    or before it) and the net change over the period's complete months (reported flows where the source
+    reports them, else the change of its month-end stocks)."""
     rows = []
     for (source, definition), figures in whole.groupby(["source", "definition"], sort=True):
-        area, area_date = _as_of(figures, "area_controlled_km2", end)
-        share, share_date = _as_of(figures, "share_controlled_pct", end)
+        area, share = ov.area_kpi(figures, on=end), ov.share_kpi(figures, on=end)
         months = _period_months(
             monthly[(monthly["source"] == source) & (monthly["definition"] == definition)], start, end
         )
-        change = float(months["value"].sum()) if len(months) else None
-        how = ""
-        if len(months):
-            how = "as reported" if not months["derived"].any() else "change of month-end stocks"
         rows.append({
-            "source": source, "definition": definition, "area_km2": area, "area_as_of": area_date,
-            "share_pct": share, "share_as_of": share_date, "net_change_km2": change,
-            "months": ", ".join(f"{d:%b %Y}" for d in months["period_start"]), "net_change_how": how,
+            "source": source, "definition": definition, "area_km2": area.value, "area_as_of": area.date,
+            "share_pct": share.value, "share_as_of": share.date,
+            "net_change_km2": float(months["value"].sum()) if len(months) else None,
+            "months": ", ".join(period_name(d, "M") for d in months["period_start"]),
+            "net_change_how": ov.net_change_how(months) if len(months) else "",
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
 def period_sentences(kpis: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
     """One sentence per source from the KPI table (so the text and the table cannot disagree)."""
-    period = f"{start:%B %Y}" if (start.day == 1 and end == start + pd.offsets.MonthEnd(0)) else (
-        f"{start:%Y-%m-%d} to {end:%Y-%m-%d}"
-    )  # fmt: skip
+    one_month = start.day == 1 and end == start + pd.offsets.MonthEnd(0)
+    period = period_name(end, "M") if one_month else f"{start:%Y-%m-%d} to {end:%Y-%m-%d}"
     sentences = []
     for row in kpis.itertuples(index=False):
         parts = []
         if row.net_change_km2 is not None and not pd.isna(row.net_change_km2):
-            verb = "gained" if row.net_change_km2 >= 0 else "lost"
-            how = "as reported" if row.net_change_how == "as reported" else "change of month-end stocks"
-            parts.append(f"Russian forces {verb} {abs(row.net_change_km2):,.0f} km² net ({how})")
+            parts.append(f"{flow_clause(row.net_change_km2, 'km²')} net ({row.net_change_how})")
         if row.share_pct is not None and not pd.isna(row.share_pct):
             parts.append(f"they held {row.share_pct:.2f} % of Ukraine on {row.share_as_of}")
         elif row.area_km2 is not None and not pd.isna(row.area_km2):
@@ -167,10 +163,10 @@ def build_report(
     sources: list[str] | None = None,
     progress: Progress | None = None,
     generated_at: dt.datetime | None = None,
+    change_map: ChangeMap | None = None,
 ) -> Report:
-    """Compute the report of ``start`` to ``end`` (inclusive) from the store's current figures."""
-    from geodata.maps import period_change_map
-
+    """Compute the report of ``start`` to ``end`` (inclusive) from the store's current figures;
+    ``change_map`` draws the map of gains and losses (without it the report has no map, and says so)."""
     step = progress or (lambda _stage, _done: None)
     start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     if start > end:
@@ -179,28 +175,26 @@ def build_report(
     figures = read_figures(engine, sources=sources)
     if figures.empty:
         raise ValueError("the store holds no figures; run `python -m metrics init` or import some")
-    whole = figures[(figures["region"] == "") & (figures["territory"] == "UKR")]
-    monthly = net_change(whole, "M")
+    whole = ov.whole_territory(figures)
+    monthly = ov.complete_months(whole)
     step("the KPI table and the summary", 0.2)
     kpis = kpi_table(whole, monthly, start, end)
     step("the monthly chart", 0.35)
     window = monthly[(monthly["date"] <= end) & (monthly["period_start"] >= end - pd.DateOffset(months=24))]
     shares = whole[(whole["metric"] == "share_controlled_pct") & (whole["date"] <= end)]
     shares = shares[shares["date"] >= end - pd.DateOffset(months=24)]
-    chart = monthly_net_change_chart(window[window["complete"].astype(bool)], shares)
+    chart = monthly_net_change_chart(window, shares)
     step("the regions table and the map of gains and losses", 0.5)
     regions, regions_note = regions_table(figures, start, end)
-    change_map, change_note = period_change_map(engine, regions, start, end)
+    period_map, change_note = change_map(regions, start, end) if change_map else (None, NO_MAP_NOTE)
     step("the sources table", 0.7)
     comparison = sources_table(whole, start, end)
-    described = kpis[["source", "definition"]].itertuples(index=False)
     return Report(
         start=start, end=end, generated_at=generated_at or dt.datetime.now(dt.UTC),
         sentences=period_sentences(kpis, start, end), kpis=kpis, monthly=monthly, monthly_chart=chart,
-        change_map=change_map, change_note=change_note, regions=regions, regions_note=regions_note,
+        change_map=period_map, change_note=change_note, regions=regions, regions_note=regions_note,
         sources_table=comparison,
-        sources=[{"source": s, "definition": d, "definition_text": definition_text(d), **source_info(s)}
-                 for s, d in described],
+        sources=[ov.described(s, d) for s, d in kpis[["source", "definition"]].itertuples(index=False)],
     )  # fmt: skip
 
 
@@ -354,11 +348,12 @@ def report_pdf(report: Report, progress: Progress | None = None) -> bytes:
         return target.read_bytes()
 
 
-def write_report(engine: Engine, start: str, end: str, out: Path, progress: Progress | None = None) -> Report:
+def write_report(engine: Engine, start: str, end: str, out: Path, progress: Progress | None = None, *,
+                 change_map: ChangeMap | None = None) -> Report:  # fmt: skip
     """Build the report and write it to ``out`` (``.pdf`` or ``.html``, by the suffix)."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"{out}: the report is written as .pdf or .html; name the file accordingly")
-    report = build_report(engine, start, end, progress=progress)
+    report = build_report(engine, start, end, progress=progress, change_map=change_map)
     out.write_bytes(report_pdf(report, progress) if fmt == "pdf" else report_html(report, progress).encode())
     return report

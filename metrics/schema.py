@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from metrics.metadata import FIGURE_COLUMNS, METRICS, metadata, metric_kind
+from metrics.metadata import METRICS, metadata, metric_kind
 
 __all__ = [
     "AREA_METRICS",
@@ -29,7 +29,6 @@ __all__ = [
     "SHARE_METRICS",
     "SIGNED_METRICS",
     "area_bound_km2",
-    "empty_figures",
     "known_territories",
     "region_areas",
     "validate_figures",
@@ -99,6 +98,7 @@ class FigureSchema(pa.DataFrameModel):
     published: str = pa.Field()
     notes: str = pa.Field()
     derived: bool = pa.Field(coerce=True)
+    quality: str = pa.Field(isin=["", "glitch", "break"])
 
     @pa.dataframe_check(name="value_finite")
     def value_finite(cls, df: pd.DataFrame) -> pd.Series:
@@ -147,7 +147,7 @@ def validate_figures(frame: pd.DataFrame, *, lazy: bool = False) -> pd.DataFrame
     ``lazy=True`` collects every failure into one ``pandera.errors.SchemaErrors``.
     """
     frame = frame.copy()
-    for column in ("region", "definition", "source_url", "published", "notes"):
+    for column in ("region", "definition", "source_url", "published", "notes", "quality"):
         frame[column] = frame[column].fillna("").astype(str) if column in frame else ""
     if "period_start" not in frame:
         frame["period_start"] = frame["date"]
@@ -158,7 +158,3 @@ def validate_figures(frame: pd.DataFrame, *, lazy: bool = False) -> pd.DataFrame
     )
     return FigureSchema.validate(frame, lazy=lazy)
 
-
-def empty_figures() -> pd.DataFrame:
-    """An empty frame with the figure columns."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FIGURE_COLUMNS})

@@ -13,45 +13,30 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import (
-    Boolean,
-    Connection,
-    Date,
-    DateTime,
-    Engine,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
-    case,
-    create_engine,
-    event,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Connection, Engine, case, create_engine, event, func, insert, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from metrics.metadata import FIGURE_COLUMNS, KEY_COLUMNS
+from metrics.tables import Base, Batch, Event, Figure, Revision, Snapshot, SnapshotWeb
 
 __all__ = [
+    "Base",
     "Batch",
     "DEFAULT_DB_FILE",
     "Event",
     "Figure",
     "Snapshot",
+    "SnapshotWeb",
+    "StoredBatch",
     "add_batch",
-    "batch_exists",
     "create_schema",
+    "find_batch",
+    "insert_figures",
     "database_url",
     "get_engine",
     "list_batches",
@@ -59,83 +44,12 @@ __all__ = [
     "read_figures",
     "revision",
     "set_batch_status",
+    "store_once",
     "write_transaction",
 ]
 
 DEFAULT_DB_FILE = Path(__file__).resolve().parents[1] / "data" / "territory.sqlite"
 _INSERT_CHUNK = 5_000
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Batch(Base):
-    """One import: a file of figures or polygons (or the bundled data)."""
-
-    __tablename__ = "batches"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    filename: Mapped[str] = mapped_column(String(500))
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    rows: Mapped[int] = mapped_column(Integer)
-    who: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(20), default="active")
-
-
-class Figure(Base):
-    """One reported or derived number (DESIGN.md, data model)."""
-
-    __tablename__ = "figures"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
-    date: Mapped[dt.date] = mapped_column(Date)
-    period_start: Mapped[dt.date] = mapped_column(Date)
-    territory: Mapped[str] = mapped_column(String(3))
-    region: Mapped[str] = mapped_column(String(10), default="")
-    actor: Mapped[str] = mapped_column(String(10))
-    metric: Mapped[str] = mapped_column(String(40))
-    value: Mapped[float] = mapped_column(Float)
-    source: Mapped[str] = mapped_column(String(200))
-    definition: Mapped[str] = mapped_column(String(200), default="")
-    source_url: Mapped[str] = mapped_column(Text, default="")
-    published: Mapped[str] = mapped_column(String(10), default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
-    derived: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    __table_args__ = (Index("ix_figures_series", "source", "metric", "region", "date"),)
-
-
-class Snapshot(Base):
-    """A control polygon on a date, WKB in EPSG:4326, with its area in km2 (equal-area CRS)."""
-
-    __tablename__ = "snapshots"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
-    date: Mapped[dt.date] = mapped_column(Date)
-    territory: Mapped[str] = mapped_column(String(3))
-    actor: Mapped[str] = mapped_column(String(10))
-    source: Mapped[str] = mapped_column(String(200))
-    definition: Mapped[str] = mapped_column(String(200), default="")
-    geometry_wkb: Mapped[bytes] = mapped_column(LargeBinary)
-    area_km2: Mapped[float] = mapped_column(Float)
-
-
-class Event(Base):
-    """Something that happened on a date (a claimed capture, a meeting), drawn as a marker on time charts.
-
-    Events belong to a batch like figures: retracting it hides them, nothing is deleted. The latest
-    active batch wins per (date, label, source)."""
-
-    __tablename__ = "events"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
-    date: Mapped[dt.date] = mapped_column(Date)
-    label: Mapped[str] = mapped_column(Text)
-    short_label: Mapped[str] = mapped_column(String(200), default="")
-    source: Mapped[str] = mapped_column(String(200))
-    url: Mapped[str] = mapped_column(Text, default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
 
 
 def database_url() -> str:
@@ -197,20 +111,94 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables; safe when several processes start at the same moment."""
+    """Create missing tables (and columns added since a store was made) and the revision row; safe when
+    several processes start at the same moment."""
     # In a write transaction: on SQLite the check and the CREATEs hold the write lock together.
     try:
         with write_transaction(engine) as conn:
-            Base.metadata.create_all(conn)
-    except DBAPIError:
+            _create(conn)
+    except (DBAPIError, IntegrityError):
         # Another process created them between our check and our CREATE: check again.
         with write_transaction(engine) as conn:
-            Base.metadata.create_all(conn)
+            _create(conn)
 
 
-def batch_exists(conn: Connection, sha256: str) -> bool:
-    """Whether a batch with these bytes (active or retracted) is in the store."""
-    return conn.scalar(select(func.count()).where(Batch.sha256 == sha256)) > 0
+def _create(conn: Connection) -> None:
+    Base.metadata.create_all(conn)
+    columns = {c["name"] for c in inspect(conn).get_columns("figures")}
+    if "quality" not in columns:  # a store made before quality marks (DESIGN.md): add the column
+        conn.execute(text("ALTER TABLE figures ADD COLUMN quality VARCHAR(10) NOT NULL DEFAULT ''"))
+    if conn.scalar(select(func.count()).select_from(Revision)) == 0:
+        conn.execute(insert(Revision).values(id=1, revision=0))
+
+
+def _bump_revision(conn: Connection) -> None:
+    """The store's revision grows by one, inside the caller's write transaction."""
+    conn.execute(update(Revision).where(Revision.id == 1).values(revision=Revision.revision + 1))
+
+
+def find_batch(bind: Engine | Connection, sha256: str) -> tuple[int, str] | None:
+    """(id, status) of the batch stored under this sha256 (active or retracted), or None: the one lookup
+    every importer uses."""
+    query = select(Batch.id, Batch.status).where(Batch.sha256 == sha256)
+    if isinstance(bind, Connection):
+        row = bind.execute(query).first()
+    else:
+        with bind.connect() as conn:
+            row = conn.execute(query).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    """The batch that holds an import: ``created`` when this call wrote it, else it was there already."""
+
+    batch_id: int
+    status: str
+    created: bool
+
+
+def store_once(
+    engine: Engine,
+    *,
+    sha256: str,
+    filename: str,
+    rows: int,
+    write: Callable[[Connection, int], None],
+    who: str = "",
+) -> StoredBatch:
+    """Store an import once per sha256: the one idempotent batch writer of figures, events, bundled files
+    and polygons.
+
+    In one write transaction: if a batch with ``sha256`` exists, nothing is written and that batch is
+    returned; otherwise the batch row is inserted, ``write(conn, batch_id)`` adds its rows and the
+    store's revision grows. A batch landing from another process meanwhile (a unique-key clash) is
+    found and returned the same way. All or nothing is stored.
+    """
+    try:
+        with write_transaction(engine) as conn:
+            found = find_batch(conn, sha256)
+            if found is not None:
+                return StoredBatch(*found, created=False)
+            batch_id = _insert_batch(conn, filename=filename, sha256=sha256, rows=rows, who=who)
+            write(conn, batch_id)
+    except IntegrityError:
+        found = find_batch(engine, sha256)
+        if found is None:
+            raise
+        return StoredBatch(*found, created=False)
+    return StoredBatch(batch_id, "active", created=True)
+
+
+def _insert_batch(conn: Connection, *, filename: str, sha256: str, rows: int, who: str) -> int:
+    batch_id = conn.scalar(
+        insert(Batch)
+        .values(created_at=dt.datetime.now(dt.UTC), filename=filename, sha256=sha256, rows=rows, who=who,
+                status="active")
+        .returning(Batch.id)
+    )  # fmt: skip
+    _bump_revision(conn)
+    return int(batch_id)
 
 
 def add_batch(
@@ -222,29 +210,31 @@ def add_batch(
     who: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Insert a batch and its figures (validated, canonical) inside the caller's transaction.
+    """Insert a batch and its figures (validated, canonical) inside the caller's transaction; returns its id.
 
-    Raises ``sqlalchemy.exc.IntegrityError`` when a batch with the same sha256 exists.
-    ``progress(done, total)`` is called after each chunk of rows.
+    Not idempotent: raises ``sqlalchemy.exc.IntegrityError`` when a batch with the same sha256 exists
+    (importers use ``store_once``). ``progress(done, total)`` is called after each chunk of rows.
     """
-    batch_id = conn.scalar(
-        insert(Batch)
-        .values(
-            created_at=dt.datetime.now(dt.UTC), filename=filename, sha256=sha256, rows=len(figures), who=who,
-            status="active",
-        )
-        .returning(Batch.id)
-    )  # fmt: skip
+    batch_id = _insert_batch(conn, filename=filename, sha256=sha256, rows=len(figures), who=who)
+    insert_figures(conn, figures, batch_id, progress=progress)
+    return batch_id
+
+
+def insert_figures(
+    conn: Connection, figures: pd.DataFrame, batch_id: int, *, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Insert figures (validated, canonical) of a batch, a chunk at a time (bounded memory)."""
     total = len(figures)
-    for start in range(0, total, _INSERT_CHUNK):  # rows as dicts one chunk at a time: bounded memory
+    for start in range(0, total, _INSERT_CHUNK):
         conn.execute(insert(Figure), _figure_rows(figures.iloc[start : start + _INSERT_CHUNK], batch_id))
         if progress is not None:
             progress(min(start + _INSERT_CHUNK, total), total)
-    return int(batch_id)
 
 
 def _figure_rows(figures: pd.DataFrame, batch_id: int) -> list[dict[str, object]]:
     columns = [c for c in FIGURE_COLUMNS if c != "batch_id"]
+    if "quality" not in figures:
+        figures = figures.assign(quality="")
     frame = figures[columns].assign(
         date=figures["date"].dt.date, period_start=figures["period_start"].dt.date, batch_id=batch_id
     )
@@ -277,6 +267,7 @@ def read_figures(
     frame["period_start"] = pd.to_datetime(frame["period_start"])
     frame["value"] = frame["value"].astype(float)
     frame["derived"] = frame["derived"].astype(bool)
+    frame["quality"] = frame["quality"].fillna("").astype(str)
     frame = frame.sort_values("batch_id", kind="stable").drop_duplicates(KEY_COLUMNS, keep="last")
     return frame.sort_values(["date", "source", "definition", "metric", "region"], ignore_index=True)
 
@@ -316,18 +307,21 @@ def set_batch_status(engine: Engine, batch_id: int, status: str) -> str:
     """
     if status not in ("active", "retracted"):
         raise ValueError(f"unknown batch status {status!r}: use 'active' or 'retracted'")
+    if not 0 < batch_id < 2**63:  # no such id on any store (and PostgreSQL's BIGINT would overflow)
+        raise LookupError(f"no batch {batch_id}: see `python -m metrics batches` for the ids")
     with write_transaction(engine) as conn:
         previous = conn.scalar(select(Batch.status).where(Batch.id == batch_id))
         if previous is None:
             raise LookupError(f"no batch {batch_id}: see `python -m metrics batches` for the ids")
         conn.execute(update(Batch).where(Batch.id == batch_id).values(status=status))
+        if previous != status:
+            _bump_revision(conn)
     return previous
 
 
-def revision(engine: Engine) -> tuple[int, int]:
-    """A cheap token that changes whenever the current figures may change (for caches)."""
+def revision(engine: Engine) -> int:
+    """The store's revision (``tables.Revision``): it changes on every write that changes what is current,
+    in the same transaction, and is the same for every process reading the store (caches key on it)."""
     with engine.connect() as conn:
-        latest, active = conn.execute(
-            select(func.coalesce(func.max(Batch.id), 0), func.count().filter(Batch.status == "active"))
-        ).one()
-    return int(latest), int(active)
+        value = conn.scalar(select(Revision.revision).where(Revision.id == 1))
+    return int(value or 0)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics.metadata import metadata, metric_kind
+from metrics.periods import frequency, period_name
 
-__all__ = ["ordinal", "overview_sentences", "trend_sentence"]
+__all__ = ["flow_clause", "ordinal", "overview_sentences", "trend_sentence"]
 
-_PERIOD_WORDS = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
 
 
 def ordinal(n: int) -> str:
@@ -32,7 +32,8 @@ def _rank_clause(values: pd.Series, value: float, freq_word: str, since: str) ->
     return f", {position} {freq_word} {kind} since {since}"
 
 
-def _flow_clause(value: float, unit: str) -> str:
+def flow_clause(value: float, unit: str) -> str:
+    """"Russian forces gained 483 km²" (or lost): the clause every summary sentence of a change starts with."""
     verb = "gained" if value >= 0 else "lost"
     return f"Russian forces {verb} {abs(value):,.0f} {unit}"
 
@@ -49,10 +50,10 @@ def overview_sentences(monthly: pd.DataFrame, shares: pd.DataFrame) -> list[str]
         parts = []
         if len(months):
             last = months.iloc[-1]
-            since = f"{months['period_start'].iloc[0]:%B %Y}"
+            since = period_name(months["period_start"].iloc[0], "M")
             value = float(last["value"])
-            parts.append(_flow_clause(value, "km²") + _rank_clause(months["value"], value, "monthly", since))
-            when = f"In {last['period_start']:%B %Y}"
+            parts.append(flow_clause(value, "km²") + _rank_clause(months["value"], value, "monthly", since))
+            when = f"In {period_name(last['period_start'], 'M')}"
         if len(held):
             share = held.iloc[-1]
             parts.append(f"they hold {share['value']:.2f} % of Ukraine (as of {share['date']:%Y-%m-%d})")
@@ -76,12 +77,12 @@ def trend_sentence(series: pd.DataFrame, metric: str, freq: str, unit: str) -> s
     shown_unit = "%" if meta["unit"] == "percent" else ("sq mi" if unit == "sq_mi" else "km²")
     value = float(last["value"])
     if metric_kind(metric) == "flow":
-        text = _flow_clause(value, shown_unit) if metric == "net_change_km2" else (
+        text = flow_clause(value, shown_unit) if metric == "net_change_km2" else (
             f"{meta['title'].lower()} was {value:,.0f} {shown_unit}"
         )  # fmt: skip
         if (last["note"] or "").find("cumulated") >= 0:
             return f"From {first['period']} to {last['period']}, per {label}, {text} in all."
-        text += _rank_clause(rows["value"], value, _PERIOD_WORDS[freq], str(first["period"]))
+        text += _rank_clause(rows["value"], value, frequency(freq).adjective, str(first["period"]))
         return f"In {last['period']}, per {label}, {text}."
     number = f"{value:.2f} %" if shown_unit == "%" else f"{value:,.0f} {shown_unit}"
     text = f"On {last['as_of']:%Y-%m-%d}, per {label}, the {meta['title'].lower()} was {number}"

@@ -7,43 +7,28 @@ period end, flows summed per period, net change from reported flows or the chang
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import pandas as pd
 
-from metrics.metadata import metadata, metric_kind
-from metrics.pipelines import FREQUENCIES, flows_by_period, net_change, period_end_stocks
+from metrics.metadata import KM2_PER_SQ_MI, metadata, metric_kind
+from metrics.periods import frequency, period_name
+from metrics.pipelines import by_period
 
-__all__ = ["KM2_PER_SQ_MI", "TREND_COLUMNS", "UNITS", "period_label", "trend_series"]
+__all__ = ["TREND_COLUMNS", "UNITS", "TrendView", "trend_series", "trend_view"]
 
-KM2_PER_SQ_MI = 2.589988110336
 UNITS = ("km2", "sq_mi")
 TREND_COLUMNS = [
     "label", "source", "definition", "period", "period_start", "date", "as_of", "value", "derived", "note",
 ]  # fmt: skip
 
 
-def period_label(date: pd.Timestamp, freq: str) -> str:
-    """How a period ending on ``date`` is named: 2025-11-30, 2025-W48, November 2025, 2025-Q4, 2025."""
-    if freq == "D":
-        return f"{date:%Y-%m-%d}"
-    if freq == "W":
-        year, week, _ = date.isocalendar()
-        return f"{year}-W{week:02d}"
-    if freq == "M":
-        return f"{date:%B %Y}"
-    if freq == "Q":
-        return f"{date.year}-Q{date.quarter}"
-    return f"{date.year}"
-
-
 def _by_period(figures: pd.DataFrame, metric: str, freq: str) -> pd.DataFrame:
-    if metric == "net_change_km2":
-        out = net_change(figures, freq)
-    elif metric_kind(metric) == "stock":
-        out = period_end_stocks(figures[figures["metric"] == metric], freq)
+    out = by_period(figures, metric, freq)
+    if metric_kind(metric) == "stock" and not out.empty:
         # a period without an observation of its own is a gap, not the carried-forward value
         out.loc[out["carried_forward"].astype(bool), "value"] = float("nan")
-    else:
-        out = flows_by_period(figures[figures["metric"] == metric], freq)
     if out.empty:
         return out
     if metric_kind(metric) == "flow":
@@ -53,7 +38,7 @@ def _by_period(figures: pd.DataFrame, metric: str, freq: str) -> pd.DataFrame:
 
 def _with_gaps(series: pd.DataFrame, freq: str) -> pd.DataFrame:
     """Every period between the series' first and last, missing ones as NaN rows."""
-    ends = pd.date_range(series["date"].min(), series["date"].max(), freq=_alias(freq))
+    ends = pd.date_range(series["date"].min(), series["date"].max(), freq=frequency(freq).ends)
     full = series.set_index("date").reindex(ends.union(pd.DatetimeIndex(series["date"])))
     full.index.name = "date"
     for column in ("source", "definition", "label"):
@@ -63,10 +48,6 @@ def _with_gaps(series: pd.DataFrame, freq: str) -> pd.DataFrame:
 
 def _joined(notes: pd.Series, text: str) -> pd.Series:
     return notes.where(notes == "", notes + "; ") + text
-
-
-def _alias(freq: str) -> str:
-    return {"D": "D", "W": "W-SUN", "M": "ME", "Q": "QE", "Y": "YE"}[freq]
 
 
 def trend_series(
@@ -89,8 +70,7 @@ def trend_series(
     last ``rolling`` periods (empty where any of them is missing), after ``cumulative`` has summed flows
     from the first period shown. The date range applies to the periods' ends.
     """
-    if freq not in FREQUENCIES:
-        raise ValueError(f"unknown frequency {freq!r}: use one of {', '.join(FREQUENCIES)}")
+    frequency(freq)  # ValueError for an unknown code
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r}: use km2 or sq_mi")
     rows = figures[figures["region"] == region]
@@ -126,9 +106,48 @@ def trend_series(
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in TREND_COLUMNS})
     out = pd.concat(parts, ignore_index=True)
-    out["period"] = [period_label(d, freq) for d in out["date"]]
+    out["period"] = [period_name(d, freq) for d in out["date"]]
     out["period_start"] = out["period_start"].fillna(out["date"])
     observed = out["observed_date"] if "observed_date" in out else pd.Series(pd.NaT, index=out.index)
     out["as_of"] = observed.where(observed.notna() & out["value"].notna(), out["date"]).where(out["value"].notna())
     out["derived"] = out["derived"].astype("boolean")
     return out[TREND_COLUMNS].sort_values(["date", "label"], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """What the Trends page shows: the series, its chart (None when the series is empty) and sentences."""
+
+    series: pd.DataFrame  # trend_series
+    chart: Any = None  # a plotly Figure (metrics.charts.trend_chart with the event markers)
+    sentences: list[str] = field(default_factory=list)  # metrics.summary.trend_sentence per series
+
+
+def trend_view(
+    figures: pd.DataFrame,
+    events: pd.DataFrame,
+    metric: str,
+    freq: str,
+    *,
+    region: str = "",
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    unit: str = "km2",
+    rolling: int = 0,
+    cumulative: bool = False,
+) -> TrendView:
+    """``trend_series`` of ``figures`` (the chosen sources), its chart with ``events`` as markers and one
+    sentence per series, from the one pipeline; ``region`` is named from the shipped regions of Ukraine."""
+    from metrics.charts import trend_chart
+    from metrics.schema import region_areas
+    from metrics.summary import trend_sentence
+
+    series = trend_series(
+        figures, metric, freq, region=region, start=start, end=end, unit=unit, rolling=rolling, cumulative=cumulative
+    )
+    if series.empty:
+        return TrendView(series)
+    region_name = f"{region_areas('UKR')[region][0]} ({region})" if region else "Ukraine"
+    chart = trend_chart(series, metric=metric, freq=freq, unit=unit, region_name=region_name, events=events)
+    sentences = [trend_sentence(rows, metric, freq, unit) for _, rows in series.groupby("label", sort=True)]
+    return TrendView(series, chart, [s for s in sentences if s])

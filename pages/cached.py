@@ -8,7 +8,6 @@ first page view do not wait for them.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -25,9 +24,47 @@ if TYPE_CHECKING:
 
     import plotly.graph_objects as go
 
+__all__ = [
+    "AREA_PAGE_METRICS",
+    "Revision",
+    "all_figures",
+    "batches",
+    "build_report",
+    "data_rows",
+    "editor_gate",
+    "engine",
+    "every_figure",
+    "events",
+    "figures_span",
+    "front_cities",
+    "front_view",
+    "map_dates",
+    "map_figure",
+    "overview",
+    "overview_chart",
+    "overview_chart_data",
+    "overview_sentences",
+    "region_date_range",
+    "region_map",
+    "region_map_data",
+    "region_names",
+    "regional_sources",
+    "regions_chart",
+    "regions_table",
+    "series",
+    "source_choices",
+    "sources_chart",
+    "sources_view",
+    "sources_with_regions",
+    "store_revision",
+    "trend_view",
+    "whole_territory_figures",
+]
+
 _log = logging.getLogger("territory")
 
-Revision = tuple[int, int]
+#: A cache key: the store's URL and its revision (two stores may share a revision number).
+Revision = tuple[str, int]
 #: The metrics of the area pages (Overview, Trends, Map, Regions, Sources): every metric but the
 #: front line's, which the Front line page shows (a count or a length is not an area).
 AREA_PAGE_METRICS = tuple(m for m in METRICS if m not in
@@ -54,7 +91,7 @@ def editor_gate(password: str | None) -> EditorGate:
 
 
 def store_revision() -> Revision:
-    return revision(engine())
+    return database_url(), revision(engine())
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -90,10 +127,10 @@ def overview_sentences(rev: Revision, sources: tuple[str, ...], definitions: tup
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def overview_chart(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> go.Figure:
-    from metrics.charts import add_event_markers, monthly_net_change_chart
+    from metrics.charts import monthly_net_change_chart
 
     data = overview(rev, sources, definitions)
-    return add_event_markers(monthly_net_change_chart(data.monthly, data.shares), events(rev))
+    return monthly_net_change_chart(data.monthly, data.shares, events=events(rev))
 
 
 # -- events and the Sources page ----------------------------------------------------------------
@@ -109,8 +146,7 @@ def events(rev: Revision):  # a DataFrame (metrics.events.read_events)
 
 def figures_span(rev: Revision) -> tuple[dt.date, dt.date] | None:
     """First and last date of the whole-territory figures (the Sources page's date range)."""
-    figures = whole_territory_figures(rev)
-    return (figures["date"].min().date(), figures["date"].max().date()) if not figures.empty else None
+    return ov.date_span(whole_territory_figures(rev))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -129,11 +165,10 @@ def sources_chart(
     rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], metric: str, freq: str,
     start: dt.date | None, end: dt.date | None,
 ) -> go.Figure:  # fmt: skip
-    from metrics.charts import add_event_markers
     from metrics.charts import sources_chart as chart
 
     data = sources_view(rev, sources, definitions, metric, freq, start, end)
-    return add_event_markers(chart(data.series, data.band, metric=metric, freq=freq), events(rev))
+    return chart(data.series, data.band, metric=metric, freq=freq, events=events(rev))
 
 
 def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
@@ -149,34 +184,15 @@ def overview_chart_data(rev: Revision, sources: tuple[str, ...], definitions: tu
 @st.cache_data(max_entries=16, show_spinner=False)
 def region_map_data(rev: Revision, source: str, definition: str):  # a DataFrame
     """The per-oblast figures the map is coloured by (for its CSV download)."""
-    values = ov.latest_region_values(engine(), series(rev), source, definition)
-    return values.assign(source=source, definition=definition)
+    return ov.latest_region_values(engine(), series(rev), source, definition)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def region_map(rev: Revision, source: str, definition: str) -> go.Figure:
     """Oblasts coloured by the share held on the source's latest date with per-region figures."""
-    from geodata.maps import region_share_map
-    from metrics.charts import source_line
+    from geodata.maps import latest_share_map
 
-    values = ov.latest_region_values(engine(), series(rev), source, definition)
-    as_of = values.assign(source=source, definition=definition).sort_values("date").tail(1)
-    day = as_of["date"].iloc[0]
-    fig = region_share_map(
-        values,
-        title=f"Share of each oblast held by Russian forces, {day:%Y-%m-%d}",
-        subtitle=f"{source} ({definition}); share = area held in the oblast / oblast area (Natural Earth 10m)",
-        source=source_line(as_of),
-    )
-    from geodata.maps import add_control_polygon
-    from geodata.store import snapshot_for_map
-
-    snapshot = snapshot_for_map(engine(), source=source, definition=definition, on_or_before=day)
-    if snapshot is not None:  # the source's own polygon, where the store holds its snapshots
-        date, area, web = snapshot
-        label = f"Area held per {source}'s polygon, {date:%Y-%m-%d}: {area:,.0f} km²"
-        add_control_polygon(fig, web.geometry, label=label)
-    return fig
+    return latest_share_map(engine(), series(rev), source, definition)
 
 
 # -- Data page ---------------------------------------------------------------------------------
@@ -235,9 +251,10 @@ def data_rows(
 
 def build_report(rev: Revision, start, end, progress=None):  # type: ignore[no-untyped-def]  # a metrics.report.Report
     """The report of a period (not cached: the page keeps the last one in the session)."""
+    from geodata.maps import change_map_of
     from metrics.report import build_report as build
 
-    return build(engine(), start, end, progress=progress)
+    return build(engine(), start, end, progress=progress, change_map=change_map_of(engine()))
 
 
 # -- Regions and Map pages ---------------------------------------------------------------------
@@ -246,22 +263,17 @@ def build_report(rev: Revision, start, end, progress=None):  # type: ignore[no-u
 @st.cache_data(max_entries=4, show_spinner=False)
 def regional_sources(rev: Revision) -> list[str]:
     """``"source · definition"`` of every source with per-oblast figures, DeepStateMap first."""
-    from metrics.regions import regional_sources as pairs
+    from metrics.regions import regional_source_labels
 
-    return [f"{s} · {d}" for s, d in pairs(all_figures(rev))]
+    return regional_source_labels(all_figures(rev))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def region_dates(rev: Revision, source: str, definition: str) -> list:  # of datetime.date
-    """The dates with per-oblast figures of a source, oldest first."""
-    from metrics.regions import region_dates as dates
-
-    return [d.date() for d in dates(all_figures(rev), source, definition)]
-
-
 def region_date_range(rev: Revision, source: str, definition: str) -> tuple:  # (first, last) datetime.date
-    dates = region_dates(rev, source, definition)
-    return dates[0], dates[-1]
+    """The first and the last date with per-oblast figures of a source."""
+    from metrics.regions import region_date_range as date_range
+
+    return date_range(all_figures(rev), source, definition)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -300,34 +312,14 @@ def map_figure(rev: Revision, source: str, definition: str, on: str, since: str 
 # -- Trends page -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TrendView:
-    series: object  # a DataFrame (metrics.trends.trend_series)
-    chart: object  # a plotly Figure
-    sentences: list[str]
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def trend_view(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], metric: str, freq: str,
-               region: str, start, end, unit: str, rolling: int, cumulative: bool) -> TrendView:  # type: ignore[no-untyped-def]  # fmt: skip
-    """The Trends page's series, chart (with event markers) and sentences, from one pipeline."""
-    from metrics.charts import add_event_markers, trend_chart
-    from metrics.summary import trend_sentence
-    from metrics.trends import trend_series
+               region: str, start, end, unit: str, rolling: int, cumulative: bool):  # type: ignore[no-untyped-def]  # fmt: skip
+    """The Trends page's series, chart (with event markers) and sentences (``metrics.trends.trend_view``)."""
+    from metrics.trends import trend_view as view
 
-    figures = ov.select_figures(all_figures(rev), sources, definitions)
-    series = trend_series(
-        figures, metric, freq, region=region, start=start, end=end, unit=unit, rolling=rolling,
-        cumulative=cumulative,
-    )  # fmt: skip
-    if series.empty:
-        return TrendView(series, None, [])
-    names = region_names()
-    chart = trend_chart(series, metric=metric, freq=freq, unit=unit,
-                        region_name=f"{names[region]} ({region})" if region else "Ukraine")  # fmt: skip
-    chart = add_event_markers(chart, events(rev))
-    sentences = [trend_sentence(rows, metric, freq, unit) for _, rows in series.groupby("label", sort=True)]
-    return TrendView(series, chart, [s for s in sentences if s])
+    return view(ov.select_figures(all_figures(rev), sources, definitions), events(rev), metric, freq, region=region,
+                start=start, end=end, unit=unit, rolling=rolling, cumulative=cumulative)  # fmt: skip
 
 
 # -- the Front line page -------------------------------------------------------------------------

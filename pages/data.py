@@ -6,6 +6,7 @@ import streamlit as st
 
 from metrics.export import to_bytes
 from metrics.metadata import METRICS, metadata
+from metrics.periods import FREQUENCY_BY_NAME
 from metrics.provenance import provenance_bundle
 from pages import cached
 
@@ -15,7 +16,7 @@ regions = cached.region_names()
 batches = cached.batches(rev)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Options are the words a link carries (a bound widget's URL value is its option's label).
-FREQUENCIES = {"as stored": None, "day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+FREQUENCIES = {"as stored": None, **FREQUENCY_BY_NAME}
 
 st.title("Data")
 st.caption(

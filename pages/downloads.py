@@ -17,6 +17,7 @@ from metrics import images
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+__all__ = ["chart_downloads"]
 
 _WARM_AFTER_S = 5.0
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from metrics.metadata import denominator_note
-from pages import cached
+from pages import cached, links
 from pages.downloads import chart_downloads
 
 # 0/ selection (from the shared sidebar in app.py)
@@ -39,23 +39,28 @@ for group in data.kpis:
 chart = cached.overview_chart(rev, sources, definitions)
 st.plotly_chart(chart, key="overview_chart", theme=None)
 chart_downloads(
-    chart, cached.overview_chart_data(rev, sources, definitions), name="monthly-net-change-and-share", key="dl_chart"
+    chart, cached.overview_chart_data(rev, sources, definitions), name="monthly-net-change-and-share",
+    key="overview_dl_chart",
 )
 
 # 4/ map of the oblasts on the latest date
 with_regions = cached.sources_with_regions(rev, sources, definitions)
 if with_regions:
+    # links made before the key carried the page's name (?map_source=...)
+    links.adopt("map_source", "overview_map_source", links.one_of(with_regions, lambda p: p.replace("|", " · ")))
     chosen = st.selectbox(
         "Oblast figures from",
         with_regions,
         format_func=lambda pair: pair.replace("|", " · "),
-        key="map_source",
+        key="overview_map_source",
         bind="query-params",
     )
     source, definition = chosen.split("|", 1)
     oblast_map = cached.region_map(rev, source, definition)
     st.plotly_chart(oblast_map, key="overview_map", theme=None)
-    chart_downloads(oblast_map, cached.region_map_data(rev, source, definition), name="oblast-shares-map", key="dl_map")
+    chart_downloads(
+        oblast_map, cached.region_map_data(rev, source, definition), name="oblast-shares-map", key="overview_dl_map"
+    )
 else:
     st.info("None of the chosen sources has per-oblast figures, so there is no map.")
 

@@ -5,8 +5,9 @@ import streamlit as st
 
 from metrics.events import between
 from metrics.metadata import denominator_note, metadata
-from metrics.sources import FREQUENCY_NAMES, TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
-from pages import cached
+from metrics.periods import FREQUENCY_NAMES
+from metrics.source_checks import TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
+from pages import cached, links
 from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
 from pages.downloads import chart_downloads
 
@@ -33,13 +34,18 @@ if span is None:
 first, last = span
 meta = metadata()["metrics"]
 
+for old, new, parse in [("metric", "sources_metric", links.one_of(METRICS, lambda m: meta[m]["title"])),
+                        ("freq", "sources_freq", links.one_of(list(FREQUENCY_NAMES), FREQUENCY_NAMES.get)),
+                        ("from", "sources_from", links.date_within(first, last)),
+                        ("to", "sources_to", links.date_within(first, last))]:  # fmt: skip
+    links.adopt(old, new, parse)  # links made before the keys carried the page's name
 metric_col, freq_col, from_col, to_col = st.columns([3, 4, 2, 2], vertical_alignment="bottom")
 metric = metric_col.selectbox(
     "Metric",
     METRICS,
     index=METRICS.index("net_change_km2"),
     format_func=lambda m: meta[m]["title"],
-    key="metric",
+    key="sources_metric",
     bind="query-params",
 )
 freq = freq_col.segmented_control(
@@ -48,14 +54,14 @@ freq = freq_col.segmented_control(
     default="M",
     format_func=FREQUENCY_NAMES.get,
     required=True,
-    key="freq",
+    key="sources_freq",
     bind="query-params",
 )
 start = from_col.date_input(
-    "From", value=first, min_value=first, max_value=last, format="YYYY-MM-DD", key="from", bind="query-params"
+    "From", value=first, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_from", bind="query-params"
 )
 end = to_col.date_input(
-    "To", value=last, min_value=first, max_value=last, format="YYYY-MM-DD", key="to", bind="query-params"
+    "To", value=last, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_to", bind="query-params"
 )
 if start > end:
     st.error(f"'From' ({start:%Y-%m-%d}) is after 'To' ({end:%Y-%m-%d}): choose a From date before the To date.")
@@ -72,9 +78,9 @@ if view.series.empty:
 else:
     chart = cached.sources_chart(rev, sources, definitions, metric, freq, start, end)
     st.plotly_chart(chart, key="sources_chart", theme=None)
-    chart_downloads(chart, view.series, name=f"sources-{metric}-per-{period}", key="dl_sources")
+    chart_downloads(chart, view.series, name=f"sources-{metric}-per-{period}", key="sources_dl")
 for note in view.notes:
-    st.caption(f":material/info: {note}")
+    st.caption(note)
 
 unit = "%" if meta[metric]["unit"] == "percent" else "km²"
 if meta[metric]["kind"] == "flow":
@@ -184,7 +190,7 @@ else:
 
 # 3/ the events drawn on the chart
 shown_events = between(cached.events(rev), start, end)
-with st.expander(f"Events on the chart ({len(shown_events)})", icon=":material/flag:"):
+with st.expander(f"Events on the chart ({len(shown_events)})"):
     if shown_events.empty:
         st.caption("No events in this range. Events are uploaded on the Upload page.")
     else:

@@ -5,14 +5,15 @@ import datetime as dt
 import streamlit as st
 
 from metrics.metadata import metadata
-from pages import cached
+from metrics.periods import FREQUENCY_BY_NAME
+from pages import cached, links
 from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
 from pages.downloads import chart_downloads
 
 rev = cached.store_revision()
 sources, definitions = st.session_state.get("selection", ((), ()))
 regions = cached.region_names()
-FREQUENCIES = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}  # labels are the URL values
+FREQUENCIES = FREQUENCY_BY_NAME  # the names are the URL values
 UNITS = {"km²": "km2", "sq mi": "sq_mi"}
 
 st.title("Trends")
@@ -20,23 +21,30 @@ if not sources or not definitions:
     st.info("Choose at least one source and one definition in the sidebar.")
     st.stop()
 
+region_options = ["whole territory", *(f"{name} ({code})" for code, name in regions.items())]
+# links made before the keys carried the page's name (?metric=...&from=...) still open their view
+for old, new, parse in [
+    ("metric", "trends_metric", links.one_of(METRICS)), ("region", "trends_region", links.one_of(region_options)),
+    ("freq", "trends_freq", links.one_of(FREQUENCIES)), ("unit", "trends_unit", links.one_of(UNITS)),
+    ("from", "trends_from", links.as_date), ("to", "trends_to", links.as_date),
+    ("rolling", "trends_rolling", links.as_int), ("cumulative", "trends_cumulative", links.as_bool),
+]:  # fmt: skip
+    links.adopt(old, new, parse)
+
 top = st.columns([2, 2, 1, 1])
-metric = top[0].selectbox("Metric", list(METRICS), key="metric", bind="query-params",
+metric = top[0].selectbox("Metric", list(METRICS), key="trends_metric", bind="query-params",
                           help="; ".join(f"{m}: {metadata()['metrics'][m]['title']}" for m in METRICS))  # fmt: skip
-region = top[1].selectbox(
-    "Region", ["whole territory", *(f"{name} ({code})" for code, name in regions.items())], key="region",
-    bind="query-params",
-)  # fmt: skip
-freq_label = top[2].selectbox("Frequency", list(FREQUENCIES), index=2, key="freq", bind="query-params")
-unit_label = top[3].radio("Unit", list(UNITS), key="unit", bind="query-params", horizontal=True,
+region = top[1].selectbox("Region", region_options, key="trends_region", bind="query-params")
+freq_label = top[2].selectbox("Frequency", list(FREQUENCIES), index=2, key="trends_freq", bind="query-params")
+unit_label = top[3].radio("Unit", list(UNITS), key="trends_unit", bind="query-params", horizontal=True,
                           disabled=metadata()["metrics"][metric]["unit"] == "percent")  # fmt: skip
 low = st.columns([1, 1, 1, 1], vertical_alignment="bottom")
-start = low[0].date_input("From", value=dt.date(2024, 7, 1), key="from", bind="query-params")
-end = low[1].date_input("To", value=None, key="to", bind="query-params", help="Empty: up to the latest figure.")
+start = low[0].date_input("From", value=dt.date(2024, 7, 1), key="trends_from", bind="query-params")
+end = low[1].date_input("To", value=None, key="trends_to", bind="query-params", help="Empty: up to the latest figure.")
 rolling = low[2].number_input("Rolling mean (periods; 0 = off)", min_value=0, max_value=24, value=0, step=1,
-                              key="rolling", bind="query-params")  # fmt: skip
+                              key="trends_rolling", bind="query-params")  # fmt: skip
 is_flow = metadata()["metrics"][metric]["kind"] == "flow"
-cumulative = low[3].toggle("Cumulative", key="cumulative", bind="query-params", disabled=not is_flow,
+cumulative = low[3].toggle("Cumulative", key="trends_cumulative", bind="query-params", disabled=not is_flow,
                            help="Flows only: the running total from the first period shown.")  # fmt: skip
 
 code = "" if region == "whole territory" else region.rsplit("(", 1)[1].rstrip(")")
@@ -54,7 +62,7 @@ if view.series.empty:
 for sentence in view.sentences:
     st.markdown(f"**{sentence}**")
 st.plotly_chart(view.chart, key="trends_chart", theme=None)
-chart_downloads(view.chart, view.series, name=f"trend-{metric}-{code or 'UKR'}-{freq_label}", key="dl_trends")
+chart_downloads(view.chart, view.series, name=f"trend-{metric}-{code or 'UKR'}-{freq_label}", key="trends_dl")
 st.dataframe(
     view.series.drop(columns=["source", "definition"]), hide_index=True, key="trends_table",
     column_config={"date": st.column_config.DateColumn("period end", format="YYYY-MM-DD"),

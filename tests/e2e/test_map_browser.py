@@ -21,7 +21,7 @@ def test_slider_and_comparison(page: Page, app_url: str, tmp_path: Path) -> None
     thumb.focus()
     thumb.press("ArrowLeft")  # one step back: the last month-end
     expect(plot).to_contain_text("Share of each oblast held by Russian forces, 2026-07-31", timeout=10_000)
-    expect(page).to_have_url(re.compile(r"date=2026-07-31"))
+    expect(page).to_have_url(re.compile(r"[?&]map_date=2026-07-31"))  # the slider's key is the URL's name
 
     # Play from 2026-07-31 steps to the last date, 2026-08-21, and stops there
     page.get_by_role("button", name="Play").click()
@@ -37,3 +37,12 @@ def test_slider_and_comparison(page: Page, app_url: str, tmp_path: Path) -> None
     expect(legend).to_contain_text(re.compile(r"net loss: −[\d,.]+ km²"))
     expect(plot).to_contain_text("Change of the area held per oblast")
     page.screenshot(path=str(tmp_path / "map.png"))
+
+
+def test_a_link_from_before_the_keys_had_the_page_name_opens_its_date(page: Page, app_url: str) -> None:
+    page.set_viewport_size({"width": 1400, "height": 1800})
+    page.goto(f"{app_url}/map?date=2025-11-30")
+    plot = page.locator(".js-plotly-plot").first
+    expect(plot).to_contain_text("Share of each oblast held by Russian forces, 2025-11-30", timeout=60_000)
+    expect(page).not_to_have_url(re.compile(r"[?&]date="))
+    expect(page).to_have_url(re.compile(r"[?&]map_date=2025-11-30"), timeout=10_000)  # the link, as it is now

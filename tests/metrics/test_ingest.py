@@ -448,7 +448,7 @@ def test_the_template_has_every_column_and_one_valid_row_per_metric() -> None:
     data = template_csv()
     header = data.decode().splitlines()[0].split(",")
     assert {"date", "period", "period_start", "territory", "region", "actor", "metric", "value", "unit", "source",
-            "definition", "source_url", "published", "notes"} == set(header)  # fmt: skip
+            "definition", "source_url", "published", "notes", "quality"} == set(header)  # fmt: skip
     parsed = parse_figures_csv(data, "template.csv")
     assert parsed.ok, parsed.problems
     assert sorted(parsed.figures["metric"]) == sorted(METRICS)

@@ -24,11 +24,17 @@ from metrics.store import read_figures
 
 _REGIONS = region_areas("UKR")
 _ODD = [",", ";", '"', "'", "\n", "\t", "=", "+", "-", "@", "«", "»", "ї", "é", "\u00a0", "\u2028", " ", "%"]
-_CHARACTERS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(_ODD)
+#: Controls (Cc) and invisible format characters (Cf) are refused or stripped on import (metrics.ingest.table).
+_CHARACTERS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cf")) | st.sampled_from(_ODD)
 #: Trimmed text (cells are trimmed on import). Left out: text that itself starts with an apostrophe and
 #: then = + - @, which an export writes the same way as such text neutralised (the import removes one).
 _TEXT = st.text(_CHARACTERS, max_size=24).map(str.strip).filter(lambda t: not re.match(r"'[=+\-@]", t))
-_DAY = st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31))
+#: Names (source, definition): tab and line breaks are refused there (metrics.ingest.table), not in notes.
+_NAME = _TEXT.filter(lambda t: not re.search(r"[\t\n\r]", t))
+_DAY = st.dates(dt.date(1990, 1, 1), dt.date.today())  # later dates are refused as typos
+#: Web addresses (only http and https are taken), with characters an export must keep as they are.
+_URLS = st.sampled_from(["", "https://www.understandingwar.org/backgrounder/russian-offensive-campaign",
+                         "http://example.org/a?b=1&c=%C3%A9;d=«»", "https://example.org/=+-@"])
 _counter = itertools.count()
 
 
@@ -46,9 +52,9 @@ def _figure(draw: st.DrawFn) -> dict[str, object]:
     return {
         "date": pd.Timestamp(date), "period_start": pd.Timestamp(date - dt.timedelta(days=span)), "territory": "UKR",
         "region": region, "actor": draw(st.sampled_from(["RU", "UA", "BY"])), "metric": metric, "value": value,
-        "source": draw(_TEXT.filter(bool)), "definition": draw(_TEXT), "source_url": draw(_TEXT),
+        "source": draw(_NAME.filter(bool)), "definition": draw(_NAME), "source_url": draw(_URLS),
         "published": "" if published is None else published.isoformat(), "notes": draw(_TEXT), "batch_id": 0,
-        "derived": draw(st.booleans()),
+        "derived": draw(st.booleans()), "quality": draw(st.sampled_from(["", "glitch", "break"])),
     }  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.pipelines import (
+    by_period,
     change_over_days,
     flows_by_period,
     latest_values,
@@ -234,3 +235,19 @@ def test_period_end_shares_stay_within_0_and_100_and_are_the_last_observation(sh
         # brute force: the last observation on or before each period end
         for end, value in zip(ends["date"], ends["value"], strict=True):
             assert value == shares[shares["date"] <= end]["value"].iloc[-1]
+
+
+def test_by_period_is_the_one_dispatch_from_a_metric_to_its_pipeline() -> None:
+    figures = pd.concat([
+        _stocks({"2025-10-31": 100.0, "2025-11-30": 160.0}),
+        _stocks({"2025-11-30": 19.3}, metric="share_controlled_pct"),
+        _flows([("2025-11-01", "2025-11-30", 70.0)]),
+        _as_read([{"period_start": "2025-11-01", "date": "2025-11-30", "metric": "area_gained_km2", "value": 80.0,
+                   "source": "S", "definition": "d"}]),
+    ], ignore_index=True)  # fmt: skip
+    stock = by_period(figures, "share_controlled_pct", "M")
+    assert stock["value"].tolist() == [19.3] and stock["metric"].unique().tolist() == ["share_controlled_pct"]
+    net = by_period(figures, "net_change_km2", "M")
+    assert net["value"].tolist() == [70.0]  # the reported flow, not the 60 of the stocks
+    gained = by_period(figures, "area_gained_km2", "M")
+    assert gained["value"].tolist() == [80.0]

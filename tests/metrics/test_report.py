@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from geodata.maps import change_map_of
 from metrics import overview as ov
 from metrics.bundled import ensure_bundled_data
 from metrics.images import chromium_path
@@ -36,7 +37,8 @@ def november(store: str):  # type: ignore[no-untyped-def]
         if os.environ.get("CI") == "true":
             pytest.fail("no Chromium: the report's charts cannot be drawn under CI")
         pytest.skip("no Chromium or Chrome")
-    return build_report(get_engine(store), "2025-11-01", "2025-11-30")
+    engine = get_engine(store)
+    return build_report(engine, "2025-11-01", "2025-11-30", change_map=change_map_of(engine))
 
 
 def test_kpis_equal_the_overview_pipeline(november, store: str) -> None:  # type: ignore[no-untyped-def]
@@ -116,3 +118,12 @@ def test_cli_writes_the_html_report(store: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "report of 2025-11-01 to 2025-11-30" in result.stdout
     assert "701" in out.read_text()
+
+
+def test_without_a_map_function_the_report_says_so(store: str) -> None:
+    from metrics.report import NO_MAP_NOTE
+
+    report = build_report(get_engine(store), "2025-11-01", "2025-11-30")
+    assert report.change_map is None
+    assert report.change_note == NO_MAP_NOTE
+    assert report.kpis.set_index("source").loc["ISW (AFP analysis)", "net_change_km2"] == 701

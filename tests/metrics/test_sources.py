@@ -10,19 +10,12 @@ import pandas as pd
 import pytest
 
 from metrics.bundled import ensure_bundled_data
-from metrics.charts import add_event_markers, sources_chart
+from metrics.charts import sources_chart
+from metrics.event_markers import add_event_markers
 from metrics.metadata import FIGURE_COLUMNS
-from metrics.sources import (
-    check_summaries,
-    compare_series,
-    comparison_table,
-    denominators,
-    flow_checks,
-    period_labels,
-    share_checks,
-    sources_view,
-    spread_band,
-)
+from metrics.periods import period_codes
+from metrics.source_checks import check_summaries, denominators, flow_checks, share_checks
+from metrics.sources import compare_series, comparison_table, sources_view, spread_band
 from metrics.store import get_engine, read_figures
 
 OFFICIAL, MAPPED = 603_628.0, 599_095.0
@@ -99,13 +92,13 @@ def test_stocks_are_period_end_values_carried_forward() -> None:
     assert until_october["value"].tolist() == [19.0]  # observations after the end are left out
 
 
-def test_period_labels() -> None:
+def test_period_codes() -> None:
     dates = pd.Series(pd.to_datetime(["2025-11-30", "2025-12-31"]))
-    assert period_labels(dates, "D").tolist() == ["2025-11-30", "2025-12-31"]
-    assert period_labels(dates, "W").tolist() == ["2025-W48", "2026-W01"]
-    assert period_labels(dates, "M").tolist() == ["2025-11", "2025-12"]
-    assert period_labels(dates, "Q").tolist() == ["2025-Q4", "2025-Q4"]
-    assert period_labels(dates, "Y").tolist() == ["2025", "2025"]
+    assert period_codes(dates, "D").tolist() == ["2025-11-30", "2025-12-31"]
+    assert period_codes(dates, "W").tolist() == ["2025-W48", "2026-W01"]
+    assert period_codes(dates, "M").tolist() == ["2025-11", "2025-12"]
+    assert period_codes(dates, "Q").tolist() == ["2025-Q4", "2025-Q4"]
+    assert period_codes(dates, "Y").tolist() == ["2025", "2025"]
 
 
 # --- checks --------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from metrics.trends import KM2_PER_SQ_MI, trend_series
+from metrics.metadata import KM2_PER_SQ_MI
+from metrics.trends import trend_series
 
 
 def _figures(rows: list[tuple[str, str, str, float]], source: str = "S", definition: str = "d") -> pd.DataFrame:

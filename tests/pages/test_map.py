@@ -34,13 +34,13 @@ def test_dates_are_month_ends_and_the_latest_unless_every_day(
     loaded_store: str, open_app: Callable[..., AppTest]
 ) -> None:
     app = open_app(loaded_store, PAGE)
-    slider = app.select_slider(key="date")
+    slider = app.select_slider(key="map_date")
     assert slider.value == "2026-08-21"
     assert "2025-11-30" in slider.options and "2025-11-29" not in slider.options
     assert "Share of each oblast held by Russian forces, 2026-08-21" in _title(app)
-    app.toggle(key="daily").set_value(True).run()
-    assert "2025-11-29" in app.select_slider(key="date").options
-    app.select_slider(key="date").set_value("2025-11-29").run()
+    app.toggle(key="map_daily").set_value(True).run()
+    assert "2025-11-29" in app.select_slider(key="map_date").options
+    app.select_slider(key="map_date").set_value("2025-11-29").run()
     assert not app.exception, app.exception
     assert "2025-11-29" in _title(app)
 
@@ -49,9 +49,9 @@ def test_comparison_from_figures_names_net_gains_and_losses(
     loaded_store: str, open_app: Callable[..., AppTest]
 ) -> None:
     app = open_app(loaded_store, PAGE)
-    app.select_slider(key="date").set_value("2025-11-30")
-    app.toggle(key="compare").set_value(True).run()
-    app.select_slider(key="from").set_value("2025-10-31").run()
+    app.select_slider(key="map_date").set_value("2025-11-30")
+    app.toggle(key="map_compare").set_value(True).run()
+    app.select_slider(key="map_from").set_value("2025-10-31").run()
     assert not app.exception, app.exception
     legend = _legend(app)
     assert any(name.startswith("Oblasts with a net gain: +") and "km²" in name for name in legend)
@@ -66,10 +66,10 @@ def test_with_snapshots_the_map_draws_gained_and_lost_polygons(
         raw = shared_data(f"deepstate/raw_month_edges/deepstatemap_data_{day}.geojson")
         import_file(get_engine(own_store), raw, source="DeepStateMap", definition="occupied")
     app = open_app(own_store, PAGE)
-    app.select_slider(key="date").set_value("2025-11-30").run()
+    app.select_slider(key="map_date").set_value("2025-11-30").run()
     assert any(name.startswith("Area held per DeepStateMap's polygon, 2025-11-30") for name in _legend(app))
-    app.toggle(key="compare").set_value(True).run()
-    app.select_slider(key="from").set_value("2025-10-31").run()
+    app.toggle(key="map_compare").set_value(True).run()
+    app.select_slider(key="map_from").set_value("2025-10-31").run()
     legend = _legend(app)
     gained = next(name for name in legend if name.startswith("Gained: "))
     lost = next(name for name in legend if name.startswith("Lost: "))

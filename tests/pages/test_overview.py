@@ -66,7 +66,7 @@ def test_overview_follows_the_sidebar_selection(app: AppTest) -> None:
 def test_overview_draws_chart_and_oblast_map(app: AppTest) -> None:
     charts = app.get("plotly_chart")
     assert len(charts) == 2
-    assert app.selectbox(key="map_source").value == "DeepStateMap|occupied"
+    assert app.selectbox(key="overview_map_source").value == "DeepStateMap|occupied"
 
 
 def test_the_map_draws_the_sources_polygon_once_the_store_holds_one(

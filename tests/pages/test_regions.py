@@ -38,9 +38,9 @@ def _title(app: AppTest) -> str:
 
 
 def test_november_2025_per_oblast_and_its_change(app: AppTest) -> None:
-    assert app.date_input(key="date").value == dt.date(2026, 8, 21)  # the latest per-oblast figures
-    app.date_input(key="date").set_value(dt.date(2025, 11, 30))
-    app.date_input(key="since").set_value(dt.date(2025, 10, 31)).run()
+    assert app.date_input(key="regions_date").value == dt.date(2026, 8, 21)  # the latest per-oblast figures
+    app.date_input(key="regions_date").set_value(dt.date(2025, 11, 30))
+    app.date_input(key="regions_since").set_value(dt.date(2025, 10, 31)).run()
     assert not app.exception, app.exception
     table = app.dataframe[0].value.set_index("region")
     assert len(table) == 27
@@ -54,14 +54,14 @@ def test_november_2025_per_oblast_and_its_change(app: AppTest) -> None:
 
 
 def test_bars_show_the_change_in_area(app: AppTest) -> None:
-    app.date_input(key="date").set_value(dt.date(2025, 11, 30))
-    app.date_input(key="since").set_value(dt.date(2025, 10, 31))
-    app.selectbox(key="bars").set_value("change in area").run()
+    app.date_input(key="regions_date").set_value(dt.date(2025, 11, 30))
+    app.date_input(key="regions_since").set_value(dt.date(2025, 10, 31))
+    app.selectbox(key="regions_bars").set_value("change in area").run()
     bars = _bars(app)
     assert max(bars, key=bars.get) == "Zaporizhzhia Oblast (UA-23)"
     assert "2025-10-31 to 2025-11-30" in _title(app)
 
 
 def test_a_change_since_after_the_date_warns(app: AppTest) -> None:
-    app.date_input(key="since").set_value(dt.date(2026, 8, 21)).run()
+    app.date_input(key="regions_since").set_value(dt.date(2026, 8, 21)).run()
     assert "should be before" in app.warning[0].value

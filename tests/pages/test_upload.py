@@ -277,3 +277,13 @@ def test_a_bad_events_file_shows_every_problem_and_stores_nothing(
     assert '"2025-12-32"' in report.iloc[0]["problem"]
     assert not [b for b in at.button if b.key == "upload_events_commit"]
     assert _batches(own_store) == before
+
+
+def test_the_format_help_is_the_generated_text(loaded_store: str, open_app: Callable[..., AppTest]) -> None:
+    from metrics.ingest import max_upload_bytes
+    from metrics.review import events_format_help, figures_format_help
+
+    at = open_app(loaded_store, PAGE)
+    shown = [m.value for m in at.markdown]
+    assert figures_format_help(max_upload_bytes() // 2**20) in shown
+    assert events_format_help() in shown

@@ -1,0 +1,120 @@
+"""Event markers on the time charts: dotted lines across every panel, hover markers at the top, and short
+labels staggered above the plot (``add_event_markers``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+__all__ = ["MAX_EVENT_LABELS", "add_event_markers"]
+
+
+#: At most this many events in a chart's range get a label drawn on it; beyond, labels show on hover only.
+MAX_EVENT_LABELS = 6
+_EVENT_ROWS = 3  # staggered label rows above the plot
+_EVENT_ROW_PX = 16
+_EVENT_COLOUR = "#444"
+
+
+def _dates(values: object) -> pd.Series:
+    try:
+        dates = pd.to_datetime(pd.Series(values), errors="coerce")
+    except (TypeError, ValueError):
+        return pd.Series(dtype="datetime64[ns]")
+    return dates.dropna() if pd.api.types.is_datetime64_any_dtype(dates) else pd.Series(dtype="datetime64[ns]")
+
+
+def _axis_name(ref: str) -> str:
+    """``"y2"`` -> ``"yaxis2"``."""
+    return f"{ref[0]}axis{ref[1:]}"
+
+
+def add_event_markers(fig: go.Figure, events: pd.DataFrame, *, max_labels: int = MAX_EVENT_LABELS) -> go.Figure:
+    """Events as dotted vertical lines across every panel, ▼ markers at the top whose hover gives the full
+    label, source and link, and short labels staggered over up to three rows just above the first panel
+    (the top margin grows to hold them, so they never cover the data).
+
+    ``events``: ``date``, ``label``, ``short_label``, ``source`` (``url`` optional), as from
+    ``metrics.events.read_events``. Only events within the dates the figure's traces span are drawn. With
+    more than ``max_labels`` of them, or when the labels would need more than three rows, no label is
+    drawn (the markers still hover). Returns ``fig``, changed in place.
+    """
+    pairs: dict[tuple[str, str], None] = {}
+    spans = []
+    for trace in fig.data:
+        dates = _dates(getattr(trace, "x", None))
+        if dates.empty:
+            continue
+        spans.append((dates.min(), dates.max()))
+        pairs[(getattr(trace, "xaxis", None) or "x", getattr(trace, "yaxis", None) or "y")] = None
+    if events is None or events.empty or not spans:
+        return fig
+    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    shown = events[(events["date"] >= low) & (events["date"] <= high)].sort_values("date")
+    if shown.empty:
+        return fig
+    for x_ref, y_ref in pairs:
+        for day in shown["date"]:
+            fig.add_shape(
+                type="line", x0=day, x1=day, y0=0, y1=1, xref=x_ref, yref=f"{y_ref} domain",
+                line={"color": _EVENT_COLOUR, "width": 1, "dash": "dot"}, layer="above",
+            )  # fmt: skip
+
+    def top(pair: tuple[str, str]) -> float:
+        domain = fig.layout[_axis_name(pair[1])].domain
+        return domain[1] if domain else 1.0
+
+    x_ref, y_ref = max(pairs, key=top)
+    taken = [int(key.removeprefix("yaxis") or 1) for key in fig.layout.to_plotly_json() if key.startswith("yaxis")]
+    overlay = f"y{max(taken, default=1) + 1}"
+    fig.update_layout({_axis_name(overlay): {"overlaying": y_ref, "range": [0, 1], "visible": False,
+                                             "fixedrange": True}})  # fmt: skip
+    urls = shown["url"] if "url" in shown else pd.Series("", index=shown.index)
+    fig.add_scatter(
+        x=shown["date"], y=[0.985] * len(shown), xaxis=x_ref, yaxis=overlay, mode="markers", name="Events",
+        showlegend=False, cliponaxis=False,  # labelled, or self-explaining on hover: no legend row to wrap
+        marker={"symbol": "triangle-down", "size": 11, "color": _EVENT_COLOUR},
+        customdata=list(zip(shown["label"], shown["source"], urls.fillna(""), strict=True)),
+        hovertemplate="<b>%{x|%Y-%m-%d}</b>: %{customdata[0]}<br>Source: %{customdata[1]} %{customdata[2]}"
+        "<extra>event</extra>",
+    )  # fmt: skip
+    rows = _stagger(shown["date"], shown["short_label"], low, high) if len(shown) <= max_labels else None
+    if rows is None:
+        fig.data[-1].name = "Events (hover the ▼ markers)"
+        return fig
+    span = max((high - low).total_seconds(), 1.0)
+    for (day, text), row in zip(zip(shown["date"], shown["short_label"], strict=True), rows, strict=True):
+        right = (day - low).total_seconds() / span > 0.55  # labels near the right edge run leftwards
+        fig.add_annotation(  # above the plot, in a strip of the top margin: never over the data
+            x=day, xref=x_ref, y=1, yref=f"{y_ref} domain", yanchor="bottom", yshift=2 + _EVENT_ROW_PX * row,
+            text=text, showarrow=False, xanchor="right" if right else "left", xshift=2 if right else -2,
+            font={"size": 11, "color": "#222"},
+        )  # fmt: skip
+    strip = _EVENT_ROW_PX * (max(rows) + 1) + 4
+    top_margin = fig.layout.margin.t if fig.layout.margin.t is not None else 100
+    height = fig.layout.height if fig.layout.height is not None else 450
+    fig.update_layout(margin={"t": top_margin + strip}, height=height + strip)  # the plot keeps its size
+    # the title at the top of the image, so that the label strip lies between the subtitle and the plot
+    fig.update_layout(title={"y": 1 - 12 / (height + strip), "yref": "container", "yanchor": "top"})
+    return fig
+
+
+def _stagger(days: pd.Series, texts: pd.Series, low: pd.Timestamp, high: pd.Timestamp) -> list[int] | None:
+    """A label row per event so that labels in one row do not overlap (estimated for a plot about 600 px
+    wide); None when more than ``_EVENT_ROWS`` rows would be needed."""
+    span = max((high - low).total_seconds(), 1.0)
+    ends: list[float] = []  # per row, the right end of its last label (fraction of the range)
+    rows = []
+    for day, text in zip(days, texts, strict=True):
+        position = (day - low).total_seconds() / span
+        width = (len(str(text)) * 6.5 + 12) / 600
+        start, end = (position - width, position) if position > 0.55 else (position, position + width)
+        row = next((i for i, right in enumerate(ends) if right < start), len(ends))
+        if row >= _EVENT_ROWS:
+            return None
+        if row == len(ends):
+            ends.append(end)
+        else:
+            ends[row] = end
+        rows.append(row)
+    return rows
