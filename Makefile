@@ -9,15 +9,25 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then echo $$p; break; fi; done)
 BROWSERS := chromium chromium-browser google-chrome google-chrome-stable
 
-.PHONY: run test install install-dev chromium chromium-optional lint benchmarks clean-store
+# serve-team: PostgreSQL, two instances and nginx on loopback (deploy/serve_team.py); TEAM_PORT is nginx's.
+TEAM_PORT ?= 8600
+
+.PHONY: run serve-team test install install-dev chromium chromium-optional lint benchmarks clean-store
 
 run: install chromium-optional
 	$(VENV)/bin/python -m metrics init
 	$(VENV)/bin/python app.py --server.port $(PORT) --server.address $(ADDRESS)
 
+serve-team: install
+	$(VENV)/bin/python deploy/serve_team.py --port $(TEAM_PORT)
+
+# The store tests run on PostgreSQL too: where TERRITORY_TEST_PG_URL is unset, .ci/postgres starts
+# (as root, installing it where missing) a local server and names an empty database; elsewhere they skip.
 test: install-dev chromium
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/python -m pytest
+	@if [ -z "$$TERRITORY_TEST_PG_URL" ]; then TERRITORY_TEST_PG_URL="$$(.ci/postgres)"; fi; \
+	if [ -n "$$TERRITORY_TEST_PG_URL" ]; then echo "store tests also on PostgreSQL: $$TERRITORY_TEST_PG_URL"; fi; \
+	TERRITORY_TEST_PG_URL="$$TERRITORY_TEST_PG_URL" $(VENV)/bin/python -m pytest
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -62,6 +72,7 @@ benchmarks: install-dev
 	$(VENV)/bin/python -m benchmarks.ingest
 	$(VENV)/bin/python -m benchmarks.geodata
 	$(VENV)/bin/python -m benchmarks.exports
+	$(VENV)/bin/python -m benchmarks.load
 
 # Remove the default SQLite store (the bundled data loads again on the next start).
 clean-store:

@@ -13,8 +13,6 @@ if __name__ == "__main__" and not runtime.exists():
     # needs before serving, so the first visitor does not wait for them; then serve this file.
     import logging
 
-    from streamlit.web import cli
-
     caching_log = logging.getLogger("streamlit.runtime.caching.cache_data_api")
     caching_log.setLevel(logging.ERROR)  # "no runtime" while decorating; the server's runtime serves the calls
     import pages.cached  # noqa: F401
@@ -27,12 +25,41 @@ if __name__ == "__main__" and not runtime.exists():
 
     PagesManager.uses_pages_directory = False
 
-    sys.argv = ["streamlit", "run", __file__, *sys.argv[1:]]
-    sys.exit(cli.main())
+    # Served through st.App so that the read-only data API (metrics/api.py) answers from this process.
+    # uvicorn would take X-Forwarded-For from any loopback peer: the Upload page decides instead
+    # (metrics.auth.client_address with TERRITORY_TRUSTED_PROXIES), from the real socket peer.
+    import os
+
+    from streamlit.starlette import App
+
+    from metrics import api, auth
+
+    try:
+        auth.trusted_proxies()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
+    from streamlit import config
+
+    flags, args = {}, sys.argv[1:]  # streamlit's own options: --server.port 8501 or --server.port=8501
+    while args:
+        name, _, value = args.pop(0).removeprefix("--").partition("=")
+        value = value or (args.pop(0) if args else "")
+        kind = config._config_options_template[name].type if name in config._config_options_template else str
+        flags[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    sys.argv = sys.argv[:1]
+    App(__file__, routes=api.routes(), lifespan=api.lifespan).run(config=flags)
+    sys.exit(0)
 
 from pages import cached  # noqa: E402
 
-st.set_page_config(page_title="Territorial control: Ukraine", layout="wide")
+# Embedded by a newsroom (?embed=true): the page and its chart, the sidebar folded away (its choices
+# still come from the link's query string).
+st.set_page_config(
+    page_title="Territorial control: Ukraine", layout="wide",
+    initial_sidebar_state="collapsed" if st.context.is_embedded else "auto",
+)  # fmt: skip
 
 pages = [
     st.Page("pages/overview.py", title="Overview", default=True),

@@ -60,7 +60,7 @@ LIVEUAMAP_FRONT_FILE = FIGURES_DIR / "liveuamap_nzz_held_front.csv.gz"
 #: liveuamap via NZZ (../shared/data/liveuamap_nzz/SOURCE.md): held = nochange + gains at the end of
 #: each file's window; the month-end files are dated by the file (the month's last day).
 LIVEUAMAP_SOURCE = "liveuamap (via NZZ)"
-LIVEUAMAP_DEFINITION = "held at window end"
+LIVEUAMAP_DEFINITION = "held at window end, with Crimea and the pre-2022 Donbas"
 _DEEPSTATE_URL = "https://github.com/cyterat/deepstate-map-data"
 _LIVEUAMAP_URL = "https://github.com/conflict-investigations/nzz-maps"
 _CSV_COLUMNS = ["date", "period_start", "territory", "region", "actor", "metric", "value", "source", "definition",
@@ -94,11 +94,11 @@ def build_settlements(wheel: Path) -> None:
     )
 
 
-def deepstate_series(*parquets: Path) -> Series:
-    """DeepStateMap's daily occupied polygons from archive GeoParquets (the date convention of
-    ``geodata.deepstate``: file D is the map of D-1); where files overlap, the later file's day wins."""
-    frames = [deepstate.read_archive_parquet(str(p)) for p in parquets]
-    snaps = pd.concat(frames, ignore_index=True).drop_duplicates("date", keep="last").sort_values("date")
+def deepstate_series(*inputs: Path) -> Series:
+    """DeepStateMap's daily occupied polygons from the archive's inputs (GeoParquet files, raw archive
+    files or folders of them: ``geodata.deepstate.read_archive``, whose date convention applies: file
+    D is the map of D-1); where inputs overlap, the later input's day wins."""
+    snaps = deepstate.read_archive(list(inputs))
     notes = "computed by this project from the DeepStateMap archive file of the next day"
     return Series(deepstate.SOURCE, deepstate.DEFINITION, pd.DatetimeIndex(snaps["date"]), snaps.geometry.values,
                   _DEEPSTATE_URL, notes)  # fmt: skip
@@ -177,7 +177,8 @@ def build_front_figures(shared: Path) -> None:
     started = time.perf_counter()
     ds = shared / "deepstate"
     series = [
-        deepstate_series(ds / "deepstate_occupied_history_2022_2024.parquet", ds / "deepstate_occupied_daily.parquet"),
+        deepstate_series(ds / "deepstate_occupied_history_2022_2024.parquet", ds / "deepstate_occupied_daily.parquet",
+                         ds / "raw_late_2026"),
         liveuamap_series(shared / "liveuamap_nzz" / "nzz_held_month_end.parquet"),
     ]
     read = time.perf_counter() - started

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["DEFINITION", "SOURCE", "as_of_date", "file_date", "read_archive_parquet"]
+__all__ = [
+    "DEFINITION", "SOURCE", "as_of_date", "file_date", "read_archive", "read_archive_geojson", "read_archive_parquet",
+]  # fmt: skip
 
 SOURCE = "DeepStateMap"
 DEFINITION = "occupied"
@@ -47,3 +51,33 @@ def read_archive_parquet(path: str) -> gpd.GeoDataFrame:
         crs=snapshots.crs or "EPSG:4326",
     )
     return out.sort_values("date", ignore_index=True)
+
+
+def read_archive_geojson(paths: Iterable[Path]) -> gpd.GeoDataFrame:
+    """Daily snapshots from raw archive files ``deepstatemap_data_YYYYMMDD.geojson`` (all features of a
+    file unioned into its one polygon); the columns of ``read_archive_parquet``."""
+    rows = []
+    for path in sorted(paths, key=lambda p: p.name):
+        day = file_date(path.name)
+        frame = gpd.read_file(path)
+        geometry = frame.to_crs("EPSG:4326").union_all() if frame.crs else frame.set_crs("EPSG:4326").union_all()
+        rows.append({"date": as_of_date(day), "file_date": day, "geometry": geometry})
+    out = gpd.GeoDataFrame(rows, columns=["date", "file_date", "geometry"], geometry="geometry", crs="EPSG:4326")
+    return out.sort_values("date", ignore_index=True)
+
+
+def read_archive(sources: Iterable[Path]) -> gpd.GeoDataFrame:
+    """Snapshots from several inputs stacked in one series: GeoParquet files of the archive
+    (``read_archive_parquet``), raw archive files, or folders of them. A file date found in more than
+    one input is taken from the last input that has it."""
+    parts = []
+    for source in sources:
+        if source.is_dir():
+            parts.append(read_archive_geojson(source.glob("deepstatemap_data_*.geojson")))
+        elif source.suffix == ".parquet":
+            parts.append(read_archive_parquet(str(source)))
+        else:
+            parts.append(read_archive_geojson([source]))
+    stacked = pd.concat(parts, ignore_index=True)
+    stacked = stacked.drop_duplicates("file_date", keep="last").sort_values("date", ignore_index=True)
+    return gpd.GeoDataFrame(stacked, geometry="geometry", crs="EPSG:4326")

@@ -111,6 +111,7 @@ def _import_file(args: argparse.Namespace, import_bytes) -> int:  # type: ignore
 
 def _report(args: argparse.Namespace) -> int:
     """Exit 0 written; 2 bad dates or file name (one line); 1 anything else (e.g. no browser for a PDF)."""
+    from geodata.maps import change_map_of  # the CLI may use geodata (metrics/ itself does not)
     from metrics.report import FORMATS, write_report
 
     start, end = _date(args.start, "--from"), _date(args.end, "--to")
@@ -122,7 +123,7 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     engine = get_engine()
     ensure_bundled_data(engine, report=lambda line: print(line, file=sys.stderr))
-    write_report(engine, f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", args.out,
+    write_report(engine, f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", args.out, change_map=change_map_of(engine),
                  progress=lambda stage, done: print(f"[{done:4.0%}] {stage}", file=sys.stderr))  # fmt: skip
     print(f"{args.out}: report of {start:%Y-%m-%d} to {end:%Y-%m-%d}, {args.out.stat().st_size:,} bytes")
     return 0

@@ -14,10 +14,8 @@ wins, so a later file can correct an event's url or notes.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +37,7 @@ from metrics.ingest.events import (
 from metrics.ingest.figures import already_imported
 from metrics.store import find_batch, store_once
 from metrics.tables import Batch, Event
+from metrics.text import write_csv
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -197,8 +196,4 @@ _TEMPLATE_ROWS = [
 
 def template_csv() -> bytes:
     """The downloadable template: every column and one example row (valid; imports cleanly)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EVENT_COLUMNS)
-    writer.writerows(_TEMPLATE_ROWS)
-    return buffer.getvalue().encode("utf-8")
+    return write_csv(_TEMPLATE_ROWS, columns=EVENT_COLUMNS)

@@ -1,11 +1,13 @@
 """Charts and maps out of the dashboard, ready for a report: PNG (2x), SVG, PDF and a self-contained
 interactive HTML, plus the data behind a chart as CSV.
 
-Images are made by kaleido driving a local Chromium: one warm export server per process, shared by
-every user and serialised by a lock (the server is one queue; without the lock concurrent callers
-get each other's images). Titles, subtitles (definitions) and source lines with their as-of dates
-are part of the figures themselves (``metrics.charts.house_layout``), so they are on every image.
-Nothing is fetched from the internet: MathJax is off and the HTML inlines plotly.js.
+Images are made by kaleido driving a local Chromium: one export server per process, shared by every
+user and serialised by a lock (the server is one queue; without the lock concurrent callers get each
+other's images). It starts on the first export and stops after ``TERRITORY_EXPORT_IDLE_S`` (120)
+seconds without one, so an idle instance does not hold a browser (about 1 GB). Titles, subtitles
+(definitions) and source lines with their as-of dates are part of the figures themselves
+(``metrics.charts.house_layout``), so they are on every image. Nothing is fetched from the internet:
+MathJax is off and the HTML inlines plotly.js.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "chromium_path",
     "html_bytes",
     "image_bytes",
+    "running",
     "warm",
 ]
 
@@ -51,6 +54,8 @@ BROWSER_HINT = (
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 _LOCK = threading.Lock()
 _started = False
+_idle_timer: threading.Timer | None = None
+_generation = 0
 
 
 class NoBrowserError(RuntimeError):
@@ -83,6 +88,40 @@ def _ensure_server() -> None:
     _started = True
 
 
+def _idle_seconds() -> float:
+    try:
+        return max(1.0, float(os.environ.get("TERRITORY_EXPORT_IDLE_S", "120")))
+    except ValueError:
+        return 120.0
+
+
+def _stop_if_idle(generation: int) -> None:
+    """Stop the export server and its browser, unless an image was made since this countdown began."""
+    global _started
+    with _LOCK:
+        if _started and generation == _generation:
+            import kaleido
+
+            kaleido.stop_sync_server(silence_warnings=True)
+            _started = False
+
+
+def _arm_idle_stop() -> None:
+    """(Re)start the countdown to stopping the export server (called with the lock held)."""
+    global _idle_timer, _generation
+    if _idle_timer is not None:
+        _idle_timer.cancel()
+    _generation += 1
+    _idle_timer = threading.Timer(_idle_seconds(), _stop_if_idle, args=(_generation,))
+    _idle_timer.daemon = True
+    _idle_timer.start()
+
+
+def running() -> bool:
+    """Whether the export server (and its browser) is up."""
+    return _started
+
+
 def warm() -> None:
     """Start the export server and its browser now, by drawing a blank image (the first image
     otherwise waits about a second and a half for them)."""
@@ -105,7 +144,10 @@ def image_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, width: int = EX
         _ensure_server()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-            return pio.to_image(fig, format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)
+            try:
+                return pio.to_image(fig, format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)
+            finally:
+                _arm_idle_stop()
 
 
 def html_bytes(fig: go.Figure, *, title: str | None = None) -> bytes:

@@ -8,6 +8,10 @@ are ``D`` (day), ``W`` (week ending Sunday), ``M`` (month), ``Q`` (quarter) and 
 Gaps: a period-end stock is the last observation on or before the period end, carried forward over
 periods without an observation; ``observed_date`` says which observation it is, ``carried_forward``
 flags the gap, and ``complete`` is false for a period that ends after the series' last observation.
+
+Quality marks (``metrics.quality``): figures marked as glitches are left out of every pipeline here
+(``keep_glitches=True`` keeps them), and no flow is computed across a series break: a net change whose
+two period-end stocks lie on either side of a break is left out (its period is a gap).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pandas as pd
 
 from metrics.metadata import FIGURE_COLUMNS, metric_kind
 from metrics.periods import FREQUENCIES, frequency
+from metrics.quality import BREAK, drop_glitches, quality_of
 
 __all__ = [
     "FREQUENCIES",
@@ -76,9 +81,11 @@ def net_change_from_stocks(stocks: pd.DataFrame, freq: str) -> pd.DataFrame:
     is left out. Returns ``net_change_km2`` figures (derived) with the extra columns of
     ``period_end_stocks`` (``complete`` is false for a period after the last observation).
     """
-    ends = period_end_stocks(stocks[stocks["metric"] == "area_controlled_km2"], freq)
+    areas = drop_glitches(stocks[stocks["metric"] == "area_controlled_km2"])
+    ends = period_end_stocks(areas, freq)
     if ends.empty:
         return ends
+    ends = ends.assign(_segment=_segment_at(ends, areas))
     previous = ends.groupby(SERIES_COLUMNS, sort=False)
     flows = ends.assign(
         value=(ends["value"] - previous["value"].shift()).round(3),
@@ -86,7 +93,9 @@ def net_change_from_stocks(stocks: pd.DataFrame, freq: str) -> pd.DataFrame:
         start_observed=previous["observed_date"].shift(),
         metric="net_change_km2",
         derived=True,
+        quality="",
     ).dropna(subset=["value"])
+    flows = flows[flows["_segment"] == previous["_segment"].shift().reindex(flows.index)].drop(columns="_segment")
     flows["notes"] = (
         "net change of period-end stocks observed on "
         + flows["start_observed"].dt.strftime("%Y-%m-%d")
@@ -133,9 +142,24 @@ def flows_by_period(flows: pd.DataFrame, freq: str) -> pd.DataFrame:
     return summed[[*FIGURE_COLUMNS, *_EXTRA_COLUMNS]]
 
 
+def _segment_at(ends: pd.DataFrame, stocks: pd.DataFrame) -> pd.Series:
+    """For each period-end stock, how many series breaks of its series lie on or before the observation it
+    carries (two stocks with the same number are on the same side of every break)."""
+    breaks = stocks[quality_of(stocks) == BREAK]
+    segment = pd.Series(0, index=ends.index, dtype="int64")
+    if breaks.empty:
+        return segment
+    for key, dates in breaks.groupby(SERIES_COLUMNS, sort=False)["date"]:
+        rows = (ends[SERIES_COLUMNS] == pd.Series(key, index=SERIES_COLUMNS)).all(axis=1)
+        observed = ends.loc[rows, "observed_date"].to_numpy(dtype="datetime64[ns]")
+        segment[rows] = (dates.sort_values().to_numpy(dtype="datetime64[ns]")[None, :] <= observed[:, None]).sum(axis=1)
+    return segment
+
+
 def net_change(figures: pd.DataFrame, freq: str) -> pd.DataFrame:
     """Net change in km2 per period and series: reported flows where a source reports them,
     else the change of the source's period-end area stocks. Oldest first."""
+    figures = drop_glitches(figures)
     reported = flows_by_period(figures[figures["metric"] == "net_change_km2"], freq)
     from_stocks = net_change_from_stocks(figures, freq)
     key = [*SERIES_COLUMNS, "date", "period_start"]
@@ -153,6 +177,7 @@ def by_period(figures: pd.DataFrame, metric: str, freq: str) -> pd.DataFrame:
     period end (``period_end_stocks``), ``net_change_km2`` from reported flows or else stocks
     (``net_change``), other flows summed per period (``flows_by_period``). The one dispatch from a metric
     to its pipeline (the export, the Sources and the Trends pages use it)."""
+    figures = drop_glitches(figures)
     if metric == "net_change_km2":
         return net_change(figures, freq)
     if metric_kind(metric) == "stock":
@@ -161,8 +186,8 @@ def by_period(figures: pd.DataFrame, metric: str, freq: str) -> pd.DataFrame:
 
 
 def latest_values(figures: pd.DataFrame) -> pd.DataFrame:
-    """The latest figure of each series (one row per series)."""
-    return figures.sort_values("date").groupby(SERIES_COLUMNS, sort=False).tail(1).reset_index(drop=True)
+    """The latest figure of each series (one row per series), glitches left out."""
+    return drop_glitches(figures).sort_values("date").groupby(SERIES_COLUMNS, sort=False).tail(1).reset_index(drop=True)
 
 
 def change_over_days(stocks: pd.DataFrame, days: int) -> pd.DataFrame:
@@ -174,13 +199,15 @@ def change_over_days(stocks: pd.DataFrame, days: int) -> pd.DataFrame:
     ``kind`` flow semantics (``area_controlled_km2`` -> ``net_change_km2``).
     """
     rows = []
-    for _, series in stocks.sort_values("date").groupby(SERIES_COLUMNS, sort=False):
+    for _, series in drop_glitches(stocks).sort_values("date").groupby(SERIES_COLUMNS, sort=False):
         last = series.iloc[-1]
         baseline_day = last["date"] - pd.Timedelta(days=days)
         before = series[series["date"] <= baseline_day]
         if before.empty:
             continue
         base = before.iloc[-1]
+        if (quality_of(series) == BREAK)[(series["date"] > base["date"]) & (series["date"] <= last["date"])].any():
+            continue  # a series break in the window: no change across it
         row = last.copy()
         row["value"] = last["value"] - base["value"]
         row["period_start"] = baseline_day + pd.Timedelta(days=1)

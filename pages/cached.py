@@ -125,7 +125,7 @@ def overview_sentences(rev: Revision, sources: tuple[str, ...], definitions: tup
     return sentences(data.monthly, data.shares)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)  # shared, not copied per session: read only
 def overview_chart(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> go.Figure:
     from metrics.charts import monthly_net_change_chart
 
@@ -176,18 +176,19 @@ def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: t
     return ov.sources_with_regions(series(rev), sources, definitions)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)  # read only (the CSV download)
 def overview_chart_data(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]):  # a DataFrame
     """The figures behind the Overview chart (for its CSV download)."""
     return ov.chart_data(overview(rev, sources, definitions))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)  # read only (the CSV download)
 def region_map_data(rev: Revision, source: str, definition: str):  # a DataFrame
     """The per-oblast figures the map is coloured by (for its CSV download)."""
     return ov.latest_region_values(engine(), series(rev), source, definition)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)  # shared, not copied per session: read only
 def region_map(rev: Revision, source: str, definition: str) -> go.Figure:
     """Oblasts coloured by the share held on the source's latest date with per-region figures."""
     from geodata.maps import latest_share_map

@@ -1,9 +1,11 @@
 """Data: filter the stored figures and take them away as CSV, XLSX, JSON or a provenance bundle."""
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 import streamlit as st
 
+from metrics.api import api_link
 from metrics.export import to_bytes
 from metrics.metadata import METRICS, metadata
 from metrics.periods import FREQUENCY_BY_NAME
@@ -66,6 +68,18 @@ rows = cached.data_rows(
     rev, source=sources, definition=definitions, metric=metrics, region=query["region"], freq=query["freq"],
     start=query["from"], end=query["to"], batch=batch_ids,
 )  # fmt: skip
+
+# 1b/ the same query from the data API (metrics/api.py), for scripts and newsroom graphics
+link = api_link(
+    "csv", metrics=metrics, sources=sources, definitions=definitions, region=query["region"], freq=query["freq"],
+    start=query["from"], end=query["to"],
+)  # fmt: skip
+origin = urlsplit(st.context.url or "")
+with st.expander("This query from the data API (CSV; .json for JSON)"):
+    st.code(f"{origin.scheme}://{origin.netloc}{link}" if origin.netloc else link, language=None)
+    if batch_ids:
+        st.caption("The API has no batch filter: its answer holds every active batch.")
+    st.caption("At most 10,000 rows an answer: follow the Link header (next page) or add limit= and offset=.")
 
 # 2/ what was found, and the downloads
 st.subheader(f"{len(rows):,} figures")

@@ -1,8 +1,8 @@
 """The download row under every chart and map: PNG, SVG, PDF, interactive HTML and the data as CSV.
 
-Images are made only when a button is clicked (``data`` callables), by the one warm export server of
-``metrics.images`` shared by every session. Without a browser the image buttons are disabled and
-say how to get one; HTML and CSV still work.
+Images are made only when a button is clicked (``data`` callables), by the one export server of
+``metrics.images`` shared by every session (started on the first export, stopped when idle). Without
+a browser the image buttons are disabled and say how to get one; HTML and CSV still work.
 """
 
 from __future__ import annotations
@@ -19,26 +19,16 @@ if TYPE_CHECKING:
 
 __all__ = ["chart_downloads"]
 
-_WARM_AFTER_S = 5.0
-
-
 @st.cache_resource(show_spinner=False)
-def _warm_exports() -> bool:
-    """Start the export server in the background once per process, so the first click is quick; a few
-    seconds late, so that starting Chromium does not slow down the first page view."""
-    import threading
-
-    if images.chromium_path() is None:
-        return False
-    timer = threading.Timer(_WARM_AFTER_S, images.warm)
-    timer.daemon = True
-    timer.start()
-    return True
+def _have_browser() -> bool:
+    """Whether image exports can work. The export browser itself starts on the first export and stops
+    when idle (``metrics.images``): an instance nobody exports from holds no browser."""
+    return images.chromium_path() is not None
 
 
 def chart_downloads(fig: go.Figure, data: object | None, *, name: str, key: str) -> None:
     """Download buttons for ``fig`` (named ``name``.png etc.) and the ``data`` (a DataFrame) behind it."""
-    have_browser = _warm_exports()
+    have_browser = _have_browser()
     buttons: list[tuple[str, Callable[[], bytes], str]] = [
         (fmt, (lambda fmt=fmt: images.image_bytes(fig, fmt)), fmt.upper()) for fmt in images.IMAGE_FORMATS
     ]

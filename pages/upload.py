@@ -2,13 +2,18 @@
 
 import streamlit as st
 
-from metrics import ingest
+from metrics import auth, ingest
 from pages import cached
 from pages._upload import sections
 
 engine = cached.engine()
 limit_mb = ingest.max_upload_bytes() // 2**20
-client = st.context.ip_address or "unknown client"
+# The socket peer (Streamlit reports loopback as None), or what a trusted proxy forwards (metrics.auth):
+# the address the sign-in throttle and the batches' audit field use.
+peer = st.context.ip_address or "127.0.0.1"
+client = auth.client_address(peer, st.context.headers.get_all("X-Forwarded-For"), auth.trusted_proxies())
+if client != peer:
+    client = f"{client} via {peer}"
 
 st.title("Upload figures")
 st.caption(

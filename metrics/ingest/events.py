@@ -14,7 +14,7 @@ import pandas as pd
 
 from metrics.ingest.cells import parsed_dates, slash_order
 from metrics.ingest.problems import DATE_FIX, Problem
-from metrics.ingest.table import Checker, ColumnSpec, check_columns, merge_duplicates, read_text_table
+from metrics.ingest.table import Checker, ColumnSpec, check_columns, merge_duplicates, open_table
 from metrics.tables import Event, text_limits
 
 __all__ = [
@@ -117,12 +117,9 @@ def _describe(row: dict[str, object]) -> str:
 def parse_events_csv(data: bytes, filename: str, *, today: dt.date | None = None) -> ParsedEvents:
     """Read and check a CSV file of events; never raises on bad input (problems are returned)."""
     parsed = ParsedEvents(filename, hashlib.sha256(data).hexdigest(), len(data), "", "", empty_events(), [])
-    read = read_text_table(data, EVENTS)
-    if isinstance(read, list):
-        parsed.problems.extend(read)
+    table = open_table(parsed, data, EVENTS)
+    if table is None:
         return parsed
-    table, parsed.encoding = read
-    parsed.delimiter = table.delimiter
     checker = Checker(table, EVENTS)
     events = empty_events()
     if check_columns(checker):

@@ -7,9 +7,7 @@ no-op that names the batch.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -20,10 +18,11 @@ from sqlalchemy import Connection, Engine, select
 
 from metrics.ingest.figure_checks import FIGURES, OUT_COLUMNS, check_figures, empty_figures
 from metrics.ingest.problems import Problem, Progress
-from metrics.ingest.table import read_text_table
+from metrics.ingest.table import open_table
 from metrics.metadata import KEY_COLUMNS, official_area_km2
 from metrics.store import find_batch, insert_figures, read_figures, store_once
 from metrics.tables import Batch
+from metrics.text import write_csv
 
 __all__ = [
     "ImportPlan",
@@ -94,12 +93,9 @@ def parse_figures_csv(data: bytes, filename: str, *, progress: Progress | None =
     report = progress or (lambda _stage, _fraction: None)
     report("reading", 0.0)
     parsed = ParsedFile(filename, hashlib.sha256(data).hexdigest(), len(data), "", "", empty_figures(), [])
-    read = read_text_table(data, FIGURES)
-    if isinstance(read, list):
-        parsed.problems.extend(read)
+    table = open_table(parsed, data, FIGURES)
+    if table is None:
         return parsed
-    table, parsed.encoding = read
-    parsed.delimiter = table.delimiter
     report("reading", 1.0)
     report("checking", 0.0)
     parsed.figures, parsed.problems, parsed.notes = check_figures(table, report)
@@ -256,8 +252,4 @@ _TEMPLATE_ROWS = [
 
 def template_csv() -> bytes:
     """The downloadable template: every column, one example row per metric (valid; imports cleanly)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_TEMPLATE_COLUMNS)
-    writer.writerows([[*row, ""] for row in _TEMPLATE_ROWS])  # no quality mark
-    return buffer.getvalue().encode("utf-8")
+    return write_csv([[*row, ""] for row in _TEMPLATE_ROWS], columns=_TEMPLATE_COLUMNS)  # no quality mark

@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,16 @@ from metrics.text import (
     visible,
 )
 
-__all__ = ["Checker", "ColumnSpec", "Table", "check_columns", "merge_duplicates", "read_table", "read_text_table"]
+__all__ = [
+    "Checker",
+    "ColumnSpec",
+    "Table",
+    "check_columns",
+    "merge_duplicates",
+    "open_table",
+    "read_table",
+    "read_text_table",
+]
 
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _CHUNK_ROWS = 20_000  # records held as Python lists at a time (then as a compact frame)
@@ -167,6 +177,24 @@ def read_text_table(data: bytes, spec: ColumnSpec) -> tuple[Table, str] | list[P
     text, encoding = decoded
     table = read_table(text, spec)
     return table if isinstance(table, list) else (table, encoding)
+
+
+class _Parsed(Protocol):
+    encoding: str
+    delimiter: str
+    problems: list[Problem]
+
+
+def open_table(parsed: _Parsed, data: bytes, spec: ColumnSpec) -> Table | None:
+    """The table of a file's bytes, its encoding and delimiter noted on ``parsed``; None (the problems
+    added to ``parsed``) when the file cannot be read at all."""
+    read = read_text_table(data, spec)
+    if isinstance(read, list):
+        parsed.problems.extend(read)
+        return None
+    table, parsed.encoding = read
+    parsed.delimiter = table.delimiter
+    return table
 
 
 class Checker:

@@ -3,6 +3,8 @@ this package is not in ``st.navigation`` and lies below pages/, where Streamlit 
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -18,8 +20,11 @@ __all__ = ["batches_section", "editor_access", "events_section", "figures_format
 
 
 def editor_access(client: str) -> tuple[bool, bool]:
-    """Who may change the store: (this session is an editor, a password is required)."""
+    """Who may change the store: (this session is an editor, a password is required). ``client`` is
+    the address that counts (``metrics.auth.client_address``); wrong passwords back off per session
+    under the gate's global cap."""
     gate = cached.editor_gate(auth.editor_password())
+    session = st.session_state.setdefault("upload_gate_session", secrets.token_hex(8))  # its own back-off
     if gate.required:
         editor = bool(st.session_state.get("upload_editor"))
         if not editor:
@@ -27,12 +32,12 @@ def editor_access(client: str) -> tuple[bool, bool]:
             with st.form("upload_login"):
                 attempt = st.text_input("Editor password", type="password", key="upload_password")
                 if st.form_submit_button("Sign in as editor"):
-                    if gate.check(attempt, client):
+                    if gate.check(attempt, session, client):
                         st.session_state["upload_editor"] = True
                         st.rerun()
                     st.error(
                         f"Wrong password. Each wrong attempt doubles the wait; the next answer takes "
-                        f"{gate.delay(client):g} s. Ask your team's administrator for the password."
+                        f"{gate.delay(session):.1f} s. Ask your team's administrator for the password."
                     )
     else:
         editor = True

@@ -1,6 +1,8 @@
-"""The shipped DeepStateMap figures (geodata/data/figures/deepstatemap_occupied.csv.gz) against the
-independently computed reference areas in ../shared/data/deepstate, the pipeline that made them
-(recomputed on a sample of snapshots), and the archive's date convention (file D -> as-of D-1)."""
+"""The shipped DeepStateMap figures (geodata/data/figures/deepstatemap_occupied.csv.gz, 2022-04-03 ..
+2026-10-09 from three inputs) against the independently computed reference areas in
+../shared/data/deepstate, the pipeline that made them (recomputed on a sample of snapshots), the
+archive's date convention (file D -> as-of D-1), the unit shares without edge slivers, and the quality
+marks."""
 
 from __future__ import annotations
 
@@ -14,12 +16,15 @@ import pytest
 from geodata import deepstate
 from geodata.areas import area_km2
 from geodata.boundaries import load_regions
-from geodata.snapshots import figures_from_snapshots
+from geodata.build import SHARED_INPUTS
+from geodata.build_deepstate import DEEPSTATE_FILE
+from geodata.snapshots import EDGE_TOLERANCE_M, figures_from_snapshots
 from metrics.bundled import BUNDLED_FIGURES_DIR
 
 SHIPPED = BUNDLED_FIGURES_DIR / "deepstatemap_occupied.csv.gz"
 OFFICIAL_KM2 = 603_628.0  # the default share denominator (DESIGN.md), written out on purpose
-DAYS = 769
+HISTORY_DAYS, CYTERAT_DAYS, LATE_DAYS = 826, 769, 3
+DAYS = HISTORY_DAYS + CYTERAT_DAYS + LATE_DAYS
 MAINLAND_EXCLUDED = {"UA-43", "UA-40"}  # Crimea, Sevastopol
 
 
@@ -30,8 +35,15 @@ def shipped() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def reference(shared_data: Callable[[str], Path]) -> pd.DataFrame:
-    """The reference, keyed by the archive's FILE date (as in its ``date`` column)."""
+    """The reference of the cyterat file, keyed by the archive's FILE date (as in its ``date`` column)."""
     ref = pd.read_csv(shared_data("deepstate/deepstate_daily_area_derived.csv"), parse_dates=["date"])
+    return ref.set_index("date")
+
+
+@pytest.fixture(scope="module")
+def history_reference(shared_data: Callable[[str], Path]) -> pd.DataFrame:
+    """The reference of the history file (2022-04-04 .. 2024-07-07), keyed by FILE date."""
+    ref = pd.read_csv(shared_data("deepstate/deepstate_history_daily_area_derived.csv"), parse_dates=["date"])
     return ref.set_index("date")
 
 
@@ -48,18 +60,49 @@ def test_the_shipped_file_is_one_figure_per_day_region_and_metric(shipped: pd.Da
     assert set(shipped["source"]) == {deepstate.SOURCE} and set(shipped["definition"]) == {deepstate.DEFINITION}
     assert (shipped["period_start"] == shipped["date"]).all()  # stocks
     assert (shipped["value"] >= 0).all()
+    assert shipped["date"].min() == pd.Timestamp("2022-04-03") and shipped["date"].max() == pd.Timestamp("2026-10-09")
+    assert set(shipped["quality"]) <= {"", "glitch", "break"}
 
 
 def test_every_days_area_equals_the_reference_of_the_next_days_file(
-    shipped: pd.DataFrame, reference: pd.DataFrame
+    shipped: pd.DataFrame, reference: pd.DataFrame, history_reference: pd.DataFrame
 ) -> None:
     area = _whole(shipped, "area_controlled_km2")
-    assert len(area) == DAYS == len(reference)
+    both = pd.concat([history_reference["area_km2_laea"], reference["area_km2_laea"]])
+    assert both.index.is_unique and len(both) == HISTORY_DAYS + CYTERAT_DAYS
     file_days = area.index + pd.Timedelta(days=1)
-    assert set(file_days) == set(reference.index)  # every as-of day is a file day minus one, and back
-    expected = reference["area_km2_laea"].reindex(file_days).to_numpy()
-    error = abs(area.to_numpy() / expected - 1)
-    assert error.max() < 0.0005, pd.Series(error, index=area.index).sort_values().tail(3)
+    assert set(file_days) - set(both.index) == {pd.Timestamp(d) for d in ("2026-08-28", "2026-09-04", "2026-10-10")}
+    expected = both.reindex(file_days).to_numpy()
+    error = pd.Series(abs(area.to_numpy() / expected - 1), index=area.index).dropna()
+    assert len(error) == HISTORY_DAYS + CYTERAT_DAYS
+    assert error.max() < 0.0005, error.sort_values().tail(3)
+
+
+def test_the_history_and_the_daily_file_meet_at_2024_07_07_within_2_km2(shipped: pd.DataFrame) -> None:
+    area = _whole(shipped, "area_controlled_km2")
+    last_of_history, first_of_cyterat = area[pd.Timestamp("2024-07-06")], area[pd.Timestamp("2024-07-07")]
+    assert last_of_history == pytest.approx(109_358.97, abs=0.05)  # HISTORY.md: its file of 2024-07-07
+    assert first_of_cyterat == pytest.approx(109_360.84, abs=0.05)  # cyterat's file of 2024-07-08
+    assert abs(first_of_cyterat - last_of_history) < 2
+    days = area.index
+    assert (days[days <= "2026-08-21"].to_series().diff().dropna() <= pd.Timedelta(days=3)).all()  # no long gap
+
+
+def test_the_kherson_withdrawal_and_the_kharkiv_counteroffensive(shipped: pd.DataFrame) -> None:
+    area = _whole(shipped, "area_controlled_km2")
+    assert area[pd.Timestamp("2022-11-11")] == pytest.approx(108_700, abs=50)  # after the Kherson withdrawal
+    fall = area[pd.Timestamp("2022-09-04")] - area[pd.Timestamp("2022-09-14")]
+    assert fall == pytest.approx(9_400, abs=50)  # HISTORY.md: 125,078.9 -> 115,670.4 (-9,408)
+    assert area[pd.Timestamp("2022-08-29")] == pytest.approx(125_196.9, abs=0.5)  # the series' maximum
+    assert area.idxmax() == pd.Timestamp("2022-08-29")
+
+
+def test_the_late_raw_files_are_the_last_three_days(shipped: pd.DataFrame, shared_data: Callable[[str], Path]) -> None:
+    area = _whole(shipped, "area_controlled_km2")
+    for path in sorted(shared_data("deepstate/raw_late_2026").glob("deepstatemap_data_*.geojson")):
+        as_of = deepstate.as_of_date(deepstate.file_date(path.name))
+        assert area[as_of] == pytest.approx(area_km2(gpd.read_file(path).geometry).sum(), abs=1e-3)
+    assert list(area.index[-3:].strftime("%Y-%m-%d")) == ["2026-08-27", "2026-09-03", "2026-10-09"]
 
 
 def test_key_values_of_november_2025(shipped: pd.DataFrame) -> None:
@@ -73,16 +116,45 @@ def test_key_values_of_november_2025(shipped: pd.DataFrame) -> None:
 def test_shares_are_area_over_603628_km2(shipped: pd.DataFrame) -> None:
     area, share = _whole(shipped, "area_controlled_km2"), _whole(shipped, "share_controlled_pct")
     assert share.index.equals(area.index)
-    assert (share - area / OFFICIAL_KM2 * 100).abs().max() <= 0.0005 + 1e-9  # rounded to 3 decimals
+    assert (share - area / OFFICIAL_KM2 * 100).abs().max() <= 0.0005 + 1e-6  # both rounded to 3 decimals
     assert share[pd.Timestamp("2025-11-30")] == pytest.approx(19.17, abs=0.005)
 
 
-def test_region_shares_are_area_over_the_regions_area(shipped: pd.DataFrame) -> None:
+def _unit_shares(shipped: pd.DataFrame) -> pd.DataFrame:
+    """Per unit and day: the shipped share and the plain share (area / the unit's whole area)."""
     rows = shipped[shipped["region"] != ""].pivot_table(index=["date", "region"], columns="metric", values="value")
     region_km2 = rows.index.get_level_values("region").map(load_regions().set_index("region")["area_km2"])
-    expected = rows["area_controlled_km2"] / region_km2.to_numpy() * 100
-    assert (rows["share_controlled_pct"] - expected.clip(upper=100)).abs().max() < 0.001
-    assert rows["share_controlled_pct"].between(0, 100).all()
+    plain = (rows["area_controlled_km2"] / region_km2.to_numpy() * 100).clip(upper=100)
+    return pd.DataFrame({"shipped": rows["share_controlled_pct"], "plain": plain})
+
+
+def test_region_shares_are_area_over_the_regions_area_less_its_edge_slivers(shipped: pd.DataFrame) -> None:
+    shares = _unit_shares(shipped)
+    assert shares["shipped"].between(0, 100).all()
+    lift = shares["shipped"] - shares["plain"]
+    assert lift.min() > -0.001  # leaving slivers out of the denominator never lowers a share
+    assert (lift[shares["plain"] == 0] == 0).all()  # nothing held: no slivers
+    inland = shares.xs("UA-05", level="region")  # Vinnytsia: no front, no held area
+    assert (inland["shipped"] == 0).all()
+
+
+def test_fully_held_coastal_units_read_100_and_contested_ones_move_less_than_half_a_point(
+    shipped: pd.DataFrame,
+) -> None:
+    shares = _unit_shares(shipped)
+    latest = shares.xs(pd.Timestamp("2026-08-21"), level="date")
+    assert latest.loc["UA-43", "plain"] == pytest.approx(99.1, abs=0.1)  # Crimea: the issue's understatement
+    assert latest.loc["UA-40", "plain"] == pytest.approx(95.6, abs=0.1)  # Sevastopol
+    for unit in ("UA-43", "UA-40"):
+        assert round(latest.loc[unit, "shipped"], 1) == 100.0
+        assert round(shares.xs(unit, level="region")["shipped"].iloc[-1], 1) == 100.0  # 2026-10-09 too
+    lift = (shares["shipped"] - shares["plain"]).unstack("region")
+    # Donetsk, Zaporizhzhia, Kherson: contested, on every day since the front took its present course
+    # (before the Kherson withdrawal nearly all of Kherson's coast was held: its slivers lift it 0.55)
+    since = lift[lift.index >= "2022-11-11"]
+    for unit in ("UA-14", "UA-23", "UA-65"):
+        assert 0 < latest.loc[unit, "shipped"] - latest.loc[unit, "plain"] < 0.5
+        assert since[unit].max() < 0.5, (unit, since[unit].idxmax(), since[unit].max())
 
 
 def test_oblast_areas_add_up_to_the_whole_minus_the_part_outside_the_outline(
@@ -92,6 +164,8 @@ def test_oblast_areas_add_up_to_the_whole_minus_the_part_outside_the_outline(
     per_day = per_day.groupby("date")["value"].sum()
     assert len(per_day) == DAYS
     ref = reference.set_axis(reference.index - pd.Timedelta(days=1))  # as-of dates
+    per_day = per_day[per_day.index.isin(ref.index)]  # the reference's outside column: the cyterat file
+    assert len(per_day) == CYTERAT_DAYS
     whole = ref["area_km2_laea"].reindex(per_day.index)
     inside = whole - ref["area_km2_outside_ne10_ukraine"].reindex(per_day.index)
     error = (per_day - inside).abs() / whole
@@ -113,18 +187,26 @@ def archive(shared_data: Callable[[str], Path]) -> gpd.GeoDataFrame:
     return deepstate.read_archive_parquet(str(shared_data("deepstate/deepstate_occupied_daily.parquet")))
 
 
-# the first and last days, both sides of an archive gap, and the end of October and of November 2025
-SAMPLE_AS_OF = ["2024-07-07", "2024-08-16", "2024-08-19", "2025-10-31", "2025-11-30", "2026-08-21"]
+@pytest.fixture(scope="module")
+def all_inputs(shared_data: Callable[[str], Path]) -> gpd.GeoDataFrame:
+    return deepstate.read_archive([shared_data(p) for p in SHARED_INPUTS[DEEPSTATE_FILE]])
+
+
+# the first day, the Kherson withdrawal, both sides of the junction and of an archive gap, the end of
+# October and of November 2025, the last day of the daily file and the last late file
+SAMPLE_AS_OF = ["2022-04-03", "2022-11-11", "2024-07-06", "2024-07-07", "2024-08-16", "2024-08-19", "2025-10-31",
+                "2025-11-30", "2026-08-21", "2026-10-09"]  # fmt: skip
 
 
 def test_recomputing_a_sample_of_snapshots_reproduces_the_shipped_rows(
-    shipped: pd.DataFrame, archive: gpd.GeoDataFrame
+    shipped: pd.DataFrame, all_inputs: gpd.GeoDataFrame
 ) -> None:
-    sample = archive[archive["date"].isin(pd.to_datetime(SAMPLE_AS_OF))]
+    assert len(all_inputs) == DAYS and all_inputs["date"].is_unique
+    sample = all_inputs[all_inputs["date"].isin(pd.to_datetime(SAMPLE_AS_OF))]
     assert len(sample) == len(SAMPLE_AS_OF)
     computed = figures_from_snapshots(
         sample, load_regions(), source=deepstate.SOURCE, definition=deepstate.DEFINITION,
-        territory_area_km2=OFFICIAL_KM2,
+        territory_area_km2=OFFICIAL_KM2, edge_tolerance_m=EDGE_TOLERANCE_M,
     )  # fmt: skip
     key = ["date", "region", "metric"]
     expected = shipped[shipped["date"].isin(pd.to_datetime(SAMPLE_AS_OF))]
@@ -139,7 +221,7 @@ def test_reading_the_archive_dates_each_snapshot_the_day_before_its_file(
     shared_data: Callable[[str], Path], archive: gpd.GeoDataFrame
 ) -> None:
     raw = gpd.read_parquet(shared_data("deepstate/deepstate_occupied_daily.parquet"))
-    assert len(archive) == len(raw) == DAYS
+    assert len(archive) == len(raw) == CYTERAT_DAYS
     assert archive.crs.to_epsg() == 4326
     assert archive["date"].is_monotonic_increasing
     assert (archive["file_date"] - archive["date"] == pd.Timedelta(days=1)).all()
@@ -180,3 +262,25 @@ def test_file_date_reads_the_archive_file_name() -> None:
     for bad in ("map.geojson", "deepstatemap_data_2025120.geojson", "deepstatemap_data_20251201.json"):
         with pytest.raises(ValueError, match="not a DeepStateMap archive file name"):
             deepstate.file_date(bad)
+
+
+def _marked(shipped: pd.DataFrame, quality: str) -> list[str]:
+    whole = shipped[(shipped["region"] == "") & (shipped["metric"] == "area_controlled_km2")]
+    return whole.loc[whole["quality"] == quality, "date"].dt.strftime("%Y-%m-%d").tolist()
+
+
+def test_the_crimea_redraw_is_a_break_and_the_frozen_maps_are_glitches(shipped: pd.DataFrame) -> None:
+    assert _marked(shipped, "break") == ["2022-09-18"]  # HISTORY.md: Crimea redrawn, 26,385 -> 27,174 km2
+    day = shipped[shipped["date"] == "2022-09-18"]
+    assert (day["quality"] == "break").all()  # every figure of the day: whole country and units
+    note = day.loc[day["region"] == "", "notes"].iloc[0]
+    assert note.startswith("break: the source redrew fully held units (Autonomous Republic of Crimea +7")
+    assert "(rule: " in note
+    area = _whole(shipped, "area_controlled_km2")
+    assert area[pd.Timestamp("2022-09-18")] - area[pd.Timestamp("2022-09-17")] == pytest.approx(796, abs=2)
+    frozen = ["2024-12-20", "2024-12-21", "2024-12-22", "2024-12-23"]  # the archive's files of 12-21 .. 12-24
+    assert _marked(shipped, "glitch") == ["2022-08-31", "2022-09-01", "2022-09-02", "2022-09-03", *frozen]
+    glitch_notes = shipped.loc[shipped["quality"] == "glitch", "notes"]
+    assert glitch_notes.str.startswith("glitch: frozen map").all()
+    assert glitch_notes.str.contains("rule: frozen_runs").all()
+    assert (shipped.loc[shipped["quality"] == "", "notes"].str.startswith("computed by this project")).all()

@@ -33,7 +33,7 @@ from geodata.gazetteer import find_settlements, load_settlements
 from geodata.settlements import taken_and_lost
 from metrics.schema import validate_figures
 
-DEEPSTATE_DAYS = 1595  # 2022-04-03 .. 2026-08-21: every day the archive has (gaps of at most 3 days)
+DEEPSTATE_DAYS = 1598  # 2022-04-03 .. 2026-10-09: every day the archive's inputs have
 KRAMATORSK, POKROVSK, DONETSK = 704508, 704422, 709717
 
 
@@ -57,7 +57,9 @@ def test_the_shipped_files_are_figures_of_every_day_and_pass_the_schema(shipped:
     assert not shipped.duplicated(["date", "region", "metric"]).any()
     front = _whole(shipped, "frontline_length_km")
     assert len(front) == DEEPSTATE_DAYS and front.index.min() == pd.Timestamp("2022-04-03")
-    assert front.index.to_series().diff().max() <= pd.Timedelta(days=3) and front.index.is_monotonic_increasing
+    daily = front.index[front.index <= "2026-08-21"]  # then the three later raw files (raw_late_2026)
+    assert daily.to_series().diff().max() <= pd.Timedelta(days=3) and front.index.is_monotonic_increasing
+    assert list(front.index[len(daily):].strftime("%Y-%m-%d")) == ["2026-08-27", "2026-09-03", "2026-10-09"]
     liveuamap = _read(LIVEUAMAP_FRONT_FILE)
     assert set(liveuamap["source"]) == {LIVEUAMAP_SOURCE} and len(_whole(liveuamap, "settlements_held")) == 55
     for frame in (shipped, liveuamap, load_distances()):
@@ -96,7 +98,7 @@ def test_distances_of_watched_cities() -> None:
     assert not distances.duplicated(["date", "place"]).any()
     kramatorsk = distances[distances["place"] == KRAMATORSK].set_index("date")["value"]
     assert len(kramatorsk) == DEEPSTATE_DAYS
-    assert 5 < kramatorsk.iloc[-1] < 40  # the front about 17 km from Kramatorsk in August 2026
+    assert 5 < kramatorsk.iloc[-1] < 40  # the front about 17 km from Kramatorsk in autumn 2026
     assert (distances.loc[distances["place"] == DONETSK, "value"] == 0).all()  # inside the whole war
 
 

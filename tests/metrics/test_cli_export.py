@@ -72,10 +72,11 @@ def test_share_on_30_november_2025_for_the_whole_territory(store_url: str) -> No
     rows = _csv(_metrics(store_url, "export", "--metric", "share_controlled_pct", "--region", "", "--freq", "D",
                          "--from", "2025-11-30", "--to", "2025-11-30"))  # fmt: skip
     assert (rows["region"] == "").all() and (rows["date"] == "2025-11-30").all()
-    by_source = rows.set_index("source")["value"]
-    assert by_source["DeepStateMap"] == pytest.approx(19.17, abs=0.01)
-    assert by_source["ISW (AFP analysis)"] == 19.3
-    assert len(rows) == 2
+    by_source = rows.set_index(["source", "definition"])["value"]
+    assert by_source["DeepStateMap", "occupied"] == pytest.approx(19.17, abs=0.01)
+    assert by_source["ISW (AFP analysis)", "assessed control+claimed"] == 19.3
+    assert by_source["ISW (map layers)", "assessed control+advances"] == pytest.approx(19.23, abs=0.01)
+    assert by_source.index.is_unique and len(rows) == 8  # every shipped series with a share that day
 
 
 def test_json_format_parses_to_the_same_rows_as_csv(store_url: str) -> None:
@@ -101,8 +102,8 @@ def test_xlsx_with_out_opens_in_openpyxl(store_url: str, tmp_path: Path) -> None
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == FIGURE_COLUMNS
     body = pd.DataFrame(values[1:], columns=FIGURE_COLUMNS)
-    assert set(body["source"]) == {"DeepStateMap", "ISW (AFP analysis)"}
-    isw = body[body["source"] == "ISW (AFP analysis)"]
+    assert {"DeepStateMap", "ISW (AFP analysis)", "ISW (map layers)", "The Economist"} <= set(body["source"])
+    isw = body[(body["source"] == "ISW (AFP analysis)") & (body["definition"] == "assessed control+claimed")]
     assert isw[["date", "period_start", "value"]].values.tolist() == [["2025-11-30", "2025-11-01", 701]]
     assert all(isinstance(v, int | float) for v in body["value"])  # numbers stay numbers
 
@@ -171,19 +172,19 @@ def test_batches_lists_ids_and_retract_and_restore_change_the_export(store_url: 
     listing = _metrics(store_url, "batches")
     assert listing.returncode == 0, listing.stderr
     ids = {line.split("\t")[4]: line.split("\t")[0] for line in listing.stdout.splitlines()}
-    shipped = [*bundled_files(), *bundled_event_files()]  # every shipped file, one batch each
-    assert set(ids) == {f"bundled:{path.name}" for path in shipped}
+    assert set(ids) == {f"bundled:{p.name}" for p in [*bundled_files(), *bundled_event_files()]}
     assert {"bundled:deepstatemap_occupied.csv.gz", "bundled:isw_afp_2025-12.csv"} <= set(ids)
     isw = ids["bundled:isw_afp_2025-12.csv"]
     query = ("export", "--source", "ISW (AFP analysis)", "--format", "json")
-    assert len(json.loads(_metrics(store_url, *query).stdout)) == 2
+    afp_rows = len(json.loads(_metrics(store_url, *query).stdout))
+    assert afp_rows == 2 + 22  # this file's two, and the 22 of press_reported.csv
     try:
         assert _metrics(store_url, "retract", isw).stdout.strip() == f"batch {isw} retracted"
-        assert json.loads(_metrics(store_url, *query).stdout) == []
+        assert len(json.loads(_metrics(store_url, *query).stdout)) == afp_rows - 2
         assert "\tretracted\t" in _metrics(store_url, "batches").stdout
     finally:  # the other tests of this module share the store
         restored = _metrics(store_url, "restore", isw)
     assert restored.stdout.strip() == f"batch {isw} restored"
-    assert len(json.loads(_metrics(store_url, *query).stdout)) == 2
+    assert len(json.loads(_metrics(store_url, *query).stdout)) == afp_rows
     unknown = _metrics(store_url, "retract", "999")
     assert unknown.returncode == 2 and "no batch 999" in unknown.stderr

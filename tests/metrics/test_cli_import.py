@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from benchmarks.ingest import realistic_csv
 from metrics.__main__ import main
+from metrics.bundled import bundled_event_files, bundled_files
 from metrics.ingest import import_figures, parse_figures_csv, plan_import
 from metrics.store import Batch, Figure, get_engine, list_batches, read_figures
 from tests.metrics.test_ingest import BAD, BAD_FILES, GOOD
@@ -83,7 +84,7 @@ def test_import_prints_a_summary_and_a_re_import_is_a_no_op(
     assert "Loading bundled data" in out  # the first start loads the bundled data (on stdout)
     assert "8 figures: 8 new, 0 superseding, 0 unchanged" in out and "dry run: nothing stored" in out
     before = _counts(url)
-    assert before[0] == 3  # the two bundled files of figures and the bundled events
+    assert before[0] == len(bundled_files()) + len(bundled_event_files())  # the bundled files of figures and events
 
     first = _metrics(url, "import", str(path))  # the real command line, once
     assert first.returncode == 0, first.stderr

@@ -222,6 +222,8 @@ def test_a_dry_run_stores_nothing(engine: Engine) -> None:
 
 def test_bundled_events_load_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bundled, "bundled_files", lambda: [])  # the figures are tested elsewhere (and slow)
+    december = BUNDLED_EVENTS_DIR / "events_2025-12.csv"  # the war's turning points: tests/geodata/test_war_events.py
+    monkeypatch.setattr(bundled, "bundled_event_files", lambda: [december])
     assert ensure_bundled_data(engine, report=lambda _line: None) == ["events_2025-12.csv"]
     assert ensure_bundled_data(engine, report=lambda _line: None) == []
     batches = list_batches(engine)

@@ -42,16 +42,20 @@ def november(store: str):  # type: ignore[no-untyped-def]
 
 
 def test_kpis_equal_the_overview_pipeline(november, store: str) -> None:  # type: ignore[no-untyped-def]
-    kpis = november.kpis.set_index("source")
-    assert kpis.loc["ISW (AFP analysis)", "net_change_km2"] == 701
-    assert kpis.loc["ISW (AFP analysis)", "share_pct"] == 19.3
+    kpis = november.kpis.set_index(["source", "definition"])
+    afp, deepstate = ("ISW (AFP analysis)", "assessed control+claimed"), ("DeepStateMap", "occupied")
+    assert kpis.loc[afp, "net_change_km2"] == 701
+    assert kpis.loc[afp, "share_pct"] == 19.3
     monthly = ov.overview_data(read_figures(get_engine(store), regions=[""])).monthly
-    deepstate_november = monthly[(monthly["source"] == "DeepStateMap") & (monthly["period_start"] == "2025-11-01")]
-    assert kpis.loc["DeepStateMap", "net_change_km2"] == pytest.approx(float(deepstate_november["value"].iloc[0]))
-    assert kpis.loc["DeepStateMap", "net_change_km2"] == pytest.approx(482.9, abs=0.1)
-    assert kpis.loc["DeepStateMap", "share_pct"] == pytest.approx(19.17, abs=0.005)
-    assert november.sentences[0].startswith("In November 2025, per DeepStateMap (occupied), Russian forces gained 483")
-    assert "they held 19.30 % of Ukraine on 2025-11-30" in november.sentences[1]
+    deepstate_november = monthly[(monthly["source"] == "DeepStateMap") & (monthly["definition"] == "occupied")
+                                 & (monthly["period_start"] == "2025-11-01")]  # fmt: skip
+    assert kpis.loc[deepstate, "net_change_km2"] == pytest.approx(float(deepstate_november["value"].iloc[0]))
+    assert kpis.loc[deepstate, "net_change_km2"] == pytest.approx(482.9, abs=0.1)
+    assert kpis.loc[deepstate, "share_pct"] == pytest.approx(19.17, abs=0.005)
+    [ds_sentence] = [s for s in november.sentences if "per DeepStateMap (occupied)," in s]
+    assert ds_sentence.startswith("In November 2025, per DeepStateMap (occupied), Russian forces gained 483")
+    [afp_sentence] = [s for s in november.sentences if "per ISW (AFP analysis) (assessed control+claimed)," in s]
+    assert "they held 19.30 % of Ukraine on 2025-11-30" in afp_sentence
 
 
 def test_the_pdf_names_sources_definitions_and_headline_numbers(november) -> None:  # type: ignore[no-untyped-def]
@@ -73,9 +77,13 @@ def test_the_html_is_self_contained(november) -> None:  # type: ignore[no-untype
 
 
 def test_regions_table_and_map_of_the_period(november) -> None:  # type: ignore[no-untyped-def]
-    regions = november.regions.set_index("region")
+    table = november.regions
+    assert set(table["source"]) == {"DeepStateMap", "liveuamap (via NZZ)"}  # the sources with unit figures
+    assert len(table) == 27 + 25  # liveuamap: no Crimea units
+    regions = table[table["source"] == "DeepStateMap"].set_index("region")
     assert len(regions) == 27
-    assert regions["share_pct"].idxmax() in {"UA-09", "UA-43"}  # Luhansk or Crimea, nearly all held
+    assert regions["share_pct"].idxmax() in {"UA-40", "UA-43"}  # Sevastopol or Crimea: 100 % (edge slivers left out)
+    assert regions.loc[["UA-40", "UA-43"], "share_pct"].min() == 100
     donetsk = regions.loc["UA-14"]
     assert donetsk["change_km2"] > 0  # Russian forces advanced in Donetsk Oblast in November 2025
     assert november.change_map is not None
@@ -117,7 +125,9 @@ def test_cli_writes_the_html_report(store: str, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "report of 2025-11-01 to 2025-11-30" in result.stdout
-    assert "701" in out.read_text()
+    html = out.read_text()
+    assert "701" in html
+    assert "Map of gains and losses" in html  # the change map, drawn by geodata through the CLI
 
 
 def test_without_a_map_function_the_report_says_so(store: str) -> None:

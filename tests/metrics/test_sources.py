@@ -206,8 +206,14 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     return read_figures(get_engine(url), regions=[""])
 
 
+def _first_two_series(shipped: pd.DataFrame) -> pd.DataFrame:
+    """The two series these checks were written for, without the press reports (published ones): the
+    bundled data holds five sources since."""
+    return shipped[shipped["definition"].isin(["occupied", "assessed control+claimed"]) & (shipped["published"] == "")]
+
+
 def test_shipped_shares_on_2025_11_30(shipped: pd.DataFrame) -> None:
-    view = sources_view(shipped, "share_controlled_pct", "M", start="2025-11-01", end="2025-11-30")
+    view = sources_view(_first_two_series(shipped), "share_controlled_pct", "M", start="2025-11-01", end="2025-11-30")
     (row,) = view.table.to_dict("records")
     isw, dsm = "ISW (AFP analysis) · assessed control+claimed", "DeepStateMap · occupied"
     assert row["period"] == "2025-11"
@@ -225,6 +231,7 @@ def test_shipped_shares_on_2025_11_30(shipped: pd.DataFrame) -> None:
 
 
 def test_shipped_net_change_over_november_2025(shipped: pd.DataFrame) -> None:
+    shipped = _first_two_series(shipped)
     view = sources_view(shipped, "net_change_km2", "M", start="2025-10-01", end="2025-12-31")
     isw, dsm = "ISW (AFP analysis) · assessed control+claimed", "DeepStateMap · occupied"
     table = view.table.set_index("period")

@@ -174,7 +174,8 @@ def test_a_retracted_bundled_file_is_not_loaded_again(engine: Engine) -> None:
     isw = list_batches(engine).set_index("filename").loc["bundled:isw_afp_2025-12.csv", "id"]
     set_batch_status(engine, int(isw), "retracted")
     assert ensure_bundled_data(engine, report=lambda line: None) == []
-    assert "ISW (AFP analysis)" not in set(read_figures(engine)["source"])
+    figures = read_figures(engine)
+    assert int(isw) not in set(figures["batch_id"])  # none of the retracted file's figures is active
 
 
 _RACER = """
