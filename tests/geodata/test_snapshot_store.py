@@ -65,7 +65,8 @@ def test_an_import_stores_one_batch_with_snapshots_and_derived_figures(engine: E
     # the squares lie inside the outline: the regions' areas add up to the whole
     regions = figures[(figures["region"] != "") & (figures["metric"] == "area_controlled_km2")]
     assert regions.groupby("date")["value"].sum().tolist() == pytest.approx([10_000.0, 15_000.0], abs=0.01)
-    assert counts(engine) == {"batches": 1, "figures": 112 + 22, "snapshots": 2}  # and 22 of the front line (length, settlements, population)
+    # 112 area figures and 22 of the front line (length, settlements, population)
+    assert counts(engine) == {"batches": 1, "figures": 112 + 22, "snapshots": 2}
 
 
 def area_of(geometry: shapely.Geometry) -> float:
