@@ -25,6 +25,7 @@ __all__ = [
     "date_span",
     "definitions_by_source",
     "described",
+    "in_range",
     "latest_region_values",
     "net_change_how",
     "overview_data",
@@ -224,6 +225,16 @@ def latest_region_values(engine: Engine, series: pd.DataFrame, source: str, defi
         read_figures(engine, sources=[source], definitions=[definition], since=since), source, definition
     )
     return values.assign(source=source, definition=definition)
+
+
+def in_range(frame: pd.DataFrame, start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
+    """The rows of ``frame`` dated ``start`` .. ``end`` (either None: no bound on that side)."""
+    keep = pd.Series(True, index=frame.index)
+    if start is not None:
+        keep &= frame["date"] >= pd.Timestamp(start)
+    if end is not None:
+        keep &= frame["date"] <= pd.Timestamp(end)
+    return frame[keep]
 
 
 def date_span(figures: pd.DataFrame) -> tuple[dt.date, dt.date] | None:

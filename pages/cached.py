@@ -27,6 +27,7 @@ __all__ = [
     "Revision",
     "all_figures",
     "batches",
+    "breaks",
     "build_report",
     "data_rows",
     "editor_gate",
@@ -117,11 +118,24 @@ def overview_sentences(rev: Revision, sources: tuple[str, ...], definitions: tup
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)  # shared, not copied per session: read only
-def overview_chart(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> go.Figure:
+def overview_chart(
+    rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> go.Figure:  # fmt: skip
+    """The Overview's chart of the months ending in ``start`` .. ``end`` (None: no bound), breaks drawn."""
     from metrics.charts import monthly_net_change_chart
 
     data = overview(rev, sources, definitions)
-    return monthly_net_change_chart(data.monthly, data.shares, events=events(rev))
+    monthly, shares = ov.in_range(data.monthly, start, end), ov.in_range(data.shares, start, end)
+    return monthly_net_change_chart(monthly, shares, events=events(rev), breaks=breaks(rev, sources, definitions))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def breaks(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]):  # a DataFrame
+    """The series breaks of the chosen whole-territory series (``metrics.event_markers.series_breaks``)."""
+    from metrics.event_markers import series_breaks
+
+    return series_breaks(ov.select_figures(whole_territory_figures(rev), sources, definitions))
 
 
 # -- events and the Sources page ----------------------------------------------------------------
@@ -159,7 +173,8 @@ def sources_chart(
     from metrics.charts import sources_chart as chart
 
     data = sources_view(rev, sources, definitions, metric, freq, start, end)
-    return chart(data.series, data.band, metric=metric, freq=freq, events=events(rev))
+    return chart(data.series, data.band, metric=metric, freq=freq, events=events(rev),
+                 breaks=breaks(rev, sources, definitions))  # fmt: skip
 
 
 def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from metrics.metadata import denominator_note
+from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
 from pages.downloads import chart_downloads
 
@@ -36,7 +37,11 @@ for group in data.kpis:
             column.caption(f"{kpi.as_of} · {kpi.note}" if kpi.as_of else kpi.note)
 
 # 3/ monthly net change with the share over time
-chart = cached.overview_chart(rev, sources, definitions)
+span = cached.figures_span(rev)
+preset = st.segmented_control("Range", [*RANGE_PRESETS], default="whole war", required=True, key="overview_range",
+                              bind="query-params")  # fmt: skip
+start, end = preset_range(preset, *span) if span else (None, None)
+chart = cached.overview_chart(rev, sources, definitions, start, end)
 st.plotly_chart(chart, key="overview_chart", theme=None)
 chart_downloads(
     chart, cached.overview_chart_data(rev, sources, definitions), name="monthly-net-change-and-share",

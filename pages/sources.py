@@ -7,6 +7,7 @@ from metrics.events import between
 from metrics.metadata import METRICS, denominator_note, metadata
 from metrics.periods import FREQUENCY_NAMES
 from metrics.source_checks import TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
+from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
 from pages.downloads import chart_downloads
 
@@ -56,12 +57,30 @@ freq = freq_col.segmented_control(
     key="sources_freq",
     bind="query-params",
 )
+dated = {"sources_from", "sources_to"} & set(st.query_params) and "sources_range" not in st.query_params  # a link's
+preset = st.segmented_control("Range", [*RANGE_PRESETS, "custom"], key="sources_range", bind="query-params",
+                              default="custom" if dated else "whole war", required=True,
+                              help="Up to the latest figure; custom: the From and To dates.")  # fmt: skip
+if preset != "custom":  # the dates a preset covers, shown in From and To
+    st.session_state["sources_from"], st.session_state["sources_to"] = preset_range(preset, first, last)
+for key, day in (("sources_from", first), ("sources_to", last)):
+    if key not in st.session_state and key not in st.query_params:
+        st.session_state[key] = day
+
+
+def _custom() -> None:  # a date set by hand: the range is From .. To
+    st.session_state["sources_range"] = "custom"
+
+
 start = from_col.date_input(
-    "From", value=first, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_from", bind="query-params"
+    "From", value=None, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_from", bind="query-params",
+    on_change=_custom,
 )
 end = to_col.date_input(
-    "To", value=last, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_to", bind="query-params"
+    "To", value=None, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_to", bind="query-params",
+    on_change=_custom,
 )
+start, end = start or first, end or last
 if start > end:
     st.error(f"'From' ({start:%Y-%m-%d}) is after 'To' ({end:%Y-%m-%d}): choose a From date before the To date.")
     st.stop()
