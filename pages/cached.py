@@ -39,7 +39,9 @@ __all__ = [
     "overview",
     "overview_chart",
     "overview_chart_data",
+    "overview_extremes",
     "overview_sentences",
+    "overview_table",
     "region_date_range",
     "region_map",
     "region_map_data",
@@ -115,6 +117,20 @@ def overview_sentences(rev: Revision, sources: tuple[str, ...], definitions: tup
 
     data = overview(rev, sources, definitions)
     return sentences(data.monthly, data.shares)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def overview_extremes(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
+    """The largest monthly gain and loss of the whole war per series, from the Overview chart's frame."""
+    from metrics.summary import extremes_sentences
+
+    return extremes_sentences(overview(rev, sources, definitions).monthly)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def overview_table(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], today: dt.date):
+    """The Overview's table of the latest figure per series, with its age on ``today`` (a DataFrame)."""
+    return ov.latest_table(overview(rev, sources, definitions), today)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)  # shared, not copied per session: read only
