@@ -22,6 +22,7 @@ from metrics.metadata import metadata
 from metrics.periods import frequency
 
 __all__ = [
+    "new_suspects",
     "TOLERANCE_KM2",
     "TOLERANCE_PP",
     "TOLERANCE_SHARE",
@@ -291,3 +292,37 @@ def _checked_sentence(label: str, rows: pd.DataFrame, kind: str) -> str:
                 f"{largest:,.1f} km²).")  # fmt: skip
     return (f"{label}: {figures} checked, {int((~agree).sum())} differ from the change of its stocks (largest "
             f"difference {largest:,.1f} km²; see the table).")  # fmt: skip
+
+
+_SUSPECT_SERIES = ["territory", "region", "actor", "metric", "source", "definition"]
+
+
+def new_suspects(affected: pd.DataFrame, marked: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The glitch suspects an upload brings (``metrics.quality.suspect_jumps`` on each touched area series):
+    figures flagged in the series after the import but not before it, less those the file itself marks.
+
+    ``affected``: ``metrics.ingest.affected_series`` (``state`` "before" / "after"); ``marked``: the file's
+    figures with a ``quality`` column (rows with a mark are the uploader's decision already). Returns
+    ``source``, ``definition``, ``region``, ``date`` (YYYY-MM-DD), ``value``, oldest first."""
+    from metrics.quality import suspect_jumps
+
+    columns = ["source", "definition", "region", "date", "value"]
+    areas = affected[affected["metric"] == "area_controlled_km2"] if not affected.empty else affected
+    if areas.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    flagged = []
+    for state in ("before", "after"):
+        rows = areas[areas["state"] == state]
+        hits = rows[suspect_jumps(rows, by=_SUSPECT_SERIES)] if not rows.empty else rows
+        flagged.append(hits.assign(date=pd.to_datetime(hits["date"]))[[*_SUSPECT_SERIES, "date", "value"]])
+    before, after = flagged
+    key = [*_SUSPECT_SERIES, "date"]
+    new = after.merge(before[key], on=key, how="left", indicator=True)
+    new = new[new["_merge"] == "left_only"].drop(columns="_merge")
+    if marked is not None and not marked.empty and "quality" in marked:
+        decided = marked[marked["quality"].fillna("") != ""].assign(date=lambda f: pd.to_datetime(f["date"]))
+        decided = decided[key].drop_duplicates()
+        new = new.merge(decided, on=key, how="left", indicator=True)
+        new = new[new["_merge"] == "left_only"].drop(columns="_merge")
+    new = new.sort_values(["source", "definition", "region", "date"], ignore_index=True)
+    return new.assign(date=new["date"].dt.strftime("%Y-%m-%d"))[columns]
