@@ -22,6 +22,8 @@ from metrics.metadata import metadata
 from metrics.periods import frequency
 
 __all__ = [
+    "beside_checks",
+    "quality_marks",
     "new_suspects",
     "TOLERANCE_KM2",
     "TOLERANCE_PP",
@@ -326,3 +328,58 @@ def new_suspects(affected: pd.DataFrame, marked: pd.DataFrame | None = None) -> 
         new = new[new["_merge"] == "left_only"].drop(columns="_merge")
     new = new.sort_values(["source", "definition", "region", "date"], ignore_index=True)
     return new.assign(date=new["date"].dt.strftime("%Y-%m-%d"))[columns]
+
+
+def beside_checks(whole: pd.DataFrame) -> pd.DataFrame:
+    """Each published series beside the computed series it should match (``metadata.toml``'s ``beside``),
+    per month where both have a value: ``reported``, ``computed`` (labels), ``metric``, ``period``,
+    ``date``, ``reported_value``, ``computed_value``, ``difference`` (reported minus computed),
+    ``ratio_pct`` (reported / computed - 1, in %), ``why``. Values as stored: nothing is corrected."""
+    from metrics.periods import period_name
+    from metrics.pipelines import by_period
+
+    columns = ["reported", "computed", "metric", "period", "date", "reported_value", "computed_value",
+               "difference", "ratio_pct", "why"]  # fmt: skip
+    parts = []
+    for pair in metadata().get("beside", []):
+        sides = []
+        for source, definition, metric in (pair["reported"], pair["computed"]):
+            rows = whole[(whole["source"] == source) & (whole["definition"] == definition)]
+            monthly = by_period(rows, metric, "M") if not rows.empty else rows
+            if not monthly.empty and "complete" in monthly and metric != "area_controlled_km2":
+                monthly = monthly[monthly["complete"].astype(bool)]
+            if not monthly.empty and "carried_forward" in monthly:
+                monthly = monthly[~monthly["carried_forward"].astype(bool)]
+            sides.append(monthly[["date", "value"]] if not monthly.empty else pd.DataFrame(columns=["date", "value"]))
+        both = sides[0].merge(sides[1], on="date", suffixes=("_r", "_c")).dropna()
+        if both.empty:
+            continue
+        reported, computed = series_label(*pair["reported"][:2]), series_label(*pair["computed"][:2])
+        parts.append(pd.DataFrame({
+            "reported": reported, "computed": computed,
+            "metric": f"{pair['reported'][2]} / {pair['computed'][2]}" if pair["reported"][2] != pair["computed"][2]
+            else pair["reported"][2],
+            "period": [period_name(d, "M") for d in both["date"]], "date": both["date"].dt.strftime("%Y-%m-%d"),
+            "reported_value": both["value_r"].astype(float), "computed_value": both["value_c"].astype(float),
+            "difference": both["value_r"].astype(float) - both["value_c"].astype(float),
+            "ratio_pct": (both["value_r"].astype(float) / both["value_c"].astype(float) - 1) * 100,
+            "why": pair["why"],
+        }))  # fmt: skip
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def quality_marks(figures: pd.DataFrame) -> pd.DataFrame:
+    """The figures marked as a glitch or a series break, one row per date and series (the area's where
+    both area and share carry it): ``date``, ``source``, ``definition``, ``region``, ``quality``, ``value``
+    (as stored), ``reason`` (the note)."""
+    columns = ["date", "source", "definition", "region", "quality", "metric", "value", "reason"]
+    if "quality" not in figures or figures.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    rows = figures[figures["quality"].fillna("") != ""]
+    rows = rows.sort_values("metric", key=lambda m: m != "area_controlled_km2", kind="stable")
+    rows = rows.drop_duplicates(["date", "source", "definition", "region", "quality"])
+    rows = rows.assign(reason=rows["notes"].fillna("") if "notes" in rows else "")
+    rows = rows.sort_values(["date", "source", "definition", "region"], ignore_index=True)
+    return rows.assign(date=rows["date"].dt.strftime("%Y-%m-%d"))[columns]

@@ -27,6 +27,7 @@ __all__ = [
     "Revision",
     "all_figures",
     "batches",
+    "beside_checks",
     "breaks",
     "build_report",
     "data_rows",
@@ -42,6 +43,7 @@ __all__ = [
     "overview_extremes",
     "overview_sentences",
     "overview_table",
+    "quality_marks",
     "region_date_range",
     "region_map",
     "region_map_data",
@@ -191,6 +193,22 @@ def sources_chart(
     data = sources_view(rev, sources, definitions, metric, freq, start, end)
     return chart(data.series, data.band, metric=metric, freq=freq, events=events(rev),
                  breaks=breaks(rev, sources, definitions))  # fmt: skip
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def beside_checks(rev: Revision):  # a DataFrame (metrics.source_checks.beside_checks)
+    """Each published series beside the computed series it should match, per month."""
+    from metrics.source_checks import beside_checks as checks
+
+    return checks(whole_territory_figures(rev))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def quality_marks(rev: Revision):  # a DataFrame (metrics.source_checks.quality_marks)
+    """The whole-territory figures marked as a glitch or a series break, with their reasons."""
+    from metrics.source_checks import quality_marks as marks
+
+    return marks(whole_territory_figures(rev))
 
 
 def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
