@@ -25,6 +25,17 @@ def _dates(values: object) -> pd.Series:
     return dates.dropna() if pd.api.types.is_datetime64_any_dtype(dates) else pd.Series(dtype="datetime64[ns]")
 
 
+def _add_lines(fig: go.Figure, pairs: dict[tuple[str, str], None], days: object, line: dict[str, object]) -> None:
+    """Vertical lines at ``days`` across each (x, y) axis pair, added in one layout update (one
+    ``add_shape`` per line re-validates every shape so far: quadratic, seconds for a few dozen)."""
+    new = [
+        {"type": "line", "x0": day, "x1": day, "y0": 0, "y1": 1, "xref": x_ref, "yref": f"{y_ref} domain",
+         "line": line, "layer": "above"}
+        for x_ref, y_ref in pairs for day in days
+    ]  # fmt: skip
+    fig.update_layout(shapes=[*fig.layout.shapes, *new])
+
+
 def _axis_name(ref: str) -> str:
     """``"y2"`` -> ``"yaxis2"``."""
     return f"{ref[0]}axis{ref[1:]}"
@@ -54,12 +65,7 @@ def add_event_markers(fig: go.Figure, events: pd.DataFrame, *, max_labels: int =
     shown = events[(events["date"] >= low) & (events["date"] <= high)].sort_values("date")
     if shown.empty:
         return fig
-    for x_ref, y_ref in pairs:
-        for day in shown["date"]:
-            fig.add_shape(
-                type="line", x0=day, x1=day, y0=0, y1=1, xref=x_ref, yref=f"{y_ref} domain",
-                line={"color": _EVENT_COLOUR, "width": 1, "dash": "dot"}, layer="above",
-            )  # fmt: skip
+    _add_lines(fig, pairs, shown["date"], {"color": _EVENT_COLOUR, "width": 1, "dash": "dot"})
 
     def top(pair: tuple[str, str]) -> float:
         domain = fig.layout[_axis_name(pair[1])].domain
@@ -155,12 +161,7 @@ def add_break_markers(fig: go.Figure, breaks: pd.DataFrame) -> go.Figure:
     shown = breaks[(breaks["date"] >= low) & (breaks["date"] <= high)]
     if shown.empty:
         return fig
-    for x_ref, y_ref in pairs:
-        for day in shown["date"].unique():
-            fig.add_shape(
-                type="line", x0=day, x1=day, y0=0, y1=1, xref=x_ref, yref=f"{y_ref} domain",
-                line={"color": _BREAK_COLOUR, "width": 1, "dash": "dash"}, layer="above",
-            )  # fmt: skip
+    _add_lines(fig, pairs, shown["date"].unique(), {"color": _BREAK_COLOUR, "width": 1, "dash": "dash"})
     x_ref, y_ref = next(iter(pairs))
     taken = [int(key.removeprefix("yaxis") or 1) for key in fig.layout.to_plotly_json() if key.startswith("yaxis")]
     overlay = f"y{max(taken, default=1) + 1}"
