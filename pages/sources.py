@@ -4,11 +4,12 @@ the checks of each source's figures against its own areas. Every control is in t
 import streamlit as st
 
 from metrics.events import between
-from metrics.metadata import METRICS, denominator_note, metadata
+from metrics.metadata import denominator_note, metadata
 from metrics.periods import FREQUENCY_NAMES
 from metrics.source_checks import TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
 from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
+from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
 from pages.downloads import chart_downloads
 
 DASH = "–"  # a value a source does not have

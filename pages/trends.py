@@ -4,10 +4,11 @@ import datetime as dt
 
 import streamlit as st
 
-from metrics.metadata import METRICS, metadata
+from metrics.metadata import metadata
 from metrics.periods import FREQUENCY_BY_NAME
 from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
+from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
 from pages.downloads import chart_downloads
 
 rev = cached.store_revision()
