@@ -23,6 +23,11 @@ PAGES = ["pages/overview.py", "pages/trends.py", "pages/map.py", "pages/regions.
          "pages/data.py", "pages/report.py", "pages/upload.py"]  # fmt: skip
 
 
+_TITLE_CHANGED = (
+    "old => { const t = document.querySelector('.js-plotly-plot .gtitle'); return t && t.textContent !== old; }"
+)
+
+
 def _slider_redraw(url: str) -> float:
     from playwright.sync_api import sync_playwright
 
@@ -32,14 +37,17 @@ def _slider_redraw(url: str) -> float:
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.goto(f"{url}/map")
         plot = page.locator(".js-plotly-plot").first
-        plot.get_by_text("2026-08-21").first.wait_for(timeout=60_000)
+        plot.wait_for(timeout=60_000)  # the latest date moves as days are added: wait for the map itself
+        page.wait_for_timeout(2_000)
         timings = []
         thumb = page.get_by_role("slider").first
-        for day in ("2026-07-31", "2026-06-30", "2026-05-31"):
+        title = plot.locator(".gtitle").first
+        for _ in range(3):  # three steps back from the latest date, whichever dates the store holds
+            before = title.text_content()
             thumb.focus()
             started = time.perf_counter()
             thumb.press("ArrowLeft")
-            plot.get_by_text(f"held by Russian forces, {day}").wait_for(timeout=30_000)
+            page.wait_for_function(_TITLE_CHANGED, arg=before, timeout=30_000)
             timings.append(time.perf_counter() - started)
         browser.close()
     return statistics.median(timings)

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from metrics.event_markers import add_event_markers
+from metrics.event_markers import add_break_markers, add_event_markers
 from metrics.metadata import metadata
 from metrics.periods import FREQUENCY_NAMES, period_name
 
@@ -83,8 +83,8 @@ def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, heig
     return fig
 
 
-def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame, *, events: pd.DataFrame | None = None
-                             ) -> go.Figure:  # fmt: skip
+def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame, *, events: pd.DataFrame | None = None,
+                             breaks: pd.DataFrame | None = None) -> go.Figure:  # fmt: skip
     """Bars of the monthly net change (km2) per source and definition above lines of the share (%).
 
     ``monthly``: whole-territory ``net_change_km2`` per month (from ``metrics.pipelines.net_change``);
@@ -125,11 +125,14 @@ def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame, *, eve
         height=560,
     )
     fig.update_layout(hovermode="closest")
-    return _with_events(fig, events)
+    return _with_events(fig, events, breaks)
 
 
-def _with_events(fig: go.Figure, events: pd.DataFrame | None) -> go.Figure:
-    """``fig`` with ``events`` marked on it (``metrics.event_markers``); unchanged without events."""
+def _with_events(fig: go.Figure, events: pd.DataFrame | None, breaks: pd.DataFrame | None = None) -> go.Figure:
+    """``fig`` with ``breaks`` (``metrics.event_markers.series_breaks``) and ``events`` marked on it;
+    unchanged without them."""
+    if breaks is not None:
+        add_break_markers(fig, breaks)
     return add_event_markers(fig, events) if events is not None else fig
 
 
@@ -178,7 +181,7 @@ def before_after_chart(series: pd.DataFrame, *, title: str) -> go.Figure:
 
 
 def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq: str,
-                  events: pd.DataFrame | None = None) -> go.Figure:  # fmt: skip
+                  events: pd.DataFrame | None = None, breaks: pd.DataFrame | None = None) -> go.Figure:  # fmt: skip
     """The metric per period for each source and definition, with the spread between them shaded.
 
     ``series``: ``metrics.sources.compare_series``; ``band``: ``metrics.sources.spread_band``. Flows are
@@ -258,7 +261,7 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
     )
     # the source line at the bottom of the image, below the legend
     fig.update_annotations(y=-(bottom - 6) / (height - top - bottom), yanchor="bottom", selector={"text": source})
-    return _with_events(fig, events)
+    return _with_events(fig, events, breaks)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -310,7 +313,7 @@ def regions_bar_chart(table: pd.DataFrame, *, measure: str, source: str, definit
 
 
 def trend_chart(series: pd.DataFrame, *, metric: str, freq: str, unit: str, region_name: str,
-                events: pd.DataFrame | None = None) -> go.Figure:  # fmt: skip
+                events: pd.DataFrame | None = None, breaks: pd.DataFrame | None = None) -> go.Figure:  # fmt: skip
     """Lines of ``metrics.trends.trend_series``, one per source and definition, gaps left open
     (no line across a period without a figure); bars for flows at month or coarser frequencies."""
     meta = metadata()["metrics"][metric]
@@ -343,4 +346,4 @@ def trend_chart(series: pd.DataFrame, *, metric: str, freq: str, unit: str, regi
         subtitle=f"Russian forces. Definitions: {definitions}",
         source=source_line(as_of),
     )
-    return _with_events(fig, events)
+    return _with_events(fig, events, breaks)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["MAX_EVENT_LABELS", "add_event_markers"]
+__all__ = ["MAX_EVENT_LABELS", "add_break_markers", "add_event_markers", "series_breaks"]
 
 
 #: At most this many events in a chart's range get a label drawn on it; beyond, labels show on hover only.
@@ -14,6 +14,7 @@ MAX_EVENT_LABELS = 6
 _EVENT_ROWS = 3  # staggered label rows above the plot
 _EVENT_ROW_PX = 16
 _EVENT_COLOUR = "#444"
+_BREAK_COLOUR = "#B00020"
 
 
 def _dates(values: object) -> pd.Series:
@@ -22,6 +23,17 @@ def _dates(values: object) -> pd.Series:
     except (TypeError, ValueError):
         return pd.Series(dtype="datetime64[ns]")
     return dates.dropna() if pd.api.types.is_datetime64_any_dtype(dates) else pd.Series(dtype="datetime64[ns]")
+
+
+def _add_lines(fig: go.Figure, pairs: dict[tuple[str, str], None], days: object, line: dict[str, object]) -> None:
+    """Vertical lines at ``days`` across each (x, y) axis pair, added in one layout update (one
+    ``add_shape`` per line re-validates every shape so far: quadratic, seconds for a few dozen)."""
+    new = [
+        {"type": "line", "x0": day, "x1": day, "y0": 0, "y1": 1, "xref": x_ref, "yref": f"{y_ref} domain",
+         "line": line, "layer": "above"}
+        for x_ref, y_ref in pairs for day in days
+    ]  # fmt: skip
+    fig.update_layout(shapes=[*fig.layout.shapes, *new])
 
 
 def _axis_name(ref: str) -> str:
@@ -53,12 +65,7 @@ def add_event_markers(fig: go.Figure, events: pd.DataFrame, *, max_labels: int =
     shown = events[(events["date"] >= low) & (events["date"] <= high)].sort_values("date")
     if shown.empty:
         return fig
-    for x_ref, y_ref in pairs:
-        for day in shown["date"]:
-            fig.add_shape(
-                type="line", x0=day, x1=day, y0=0, y1=1, xref=x_ref, yref=f"{y_ref} domain",
-                line={"color": _EVENT_COLOUR, "width": 1, "dash": "dot"}, layer="above",
-            )  # fmt: skip
+    _add_lines(fig, pairs, shown["date"], {"color": _EVENT_COLOUR, "width": 1, "dash": "dot"})
 
     def top(pair: tuple[str, str]) -> float:
         domain = fig.layout[_axis_name(pair[1])].domain
@@ -118,3 +125,54 @@ def _stagger(days: pd.Series, texts: pd.Series, low: pd.Timestamp, high: pd.Time
             ends[row] = end
         rows.append(row)
     return rows
+
+
+def series_breaks(figures: pd.DataFrame) -> pd.DataFrame:
+    """The series breaks among ``figures`` (``quality`` "break"), one row per date and series:
+    ``date``, ``source``, ``definition``, ``reason`` (the figure's note, without the "break: " prefix)."""
+    columns = ["date", "source", "definition", "reason"]
+    if "quality" not in figures or figures.empty:
+        return pd.DataFrame(columns=columns)
+    rows = figures[figures["quality"] == "break"]
+    if "metric" in rows:  # the area's note where there is one (the share's says the same)
+        rows = rows.sort_values("metric", key=lambda m: m != "area_controlled_km2", kind="stable")
+    rows = rows.drop_duplicates(["date", "source", "definition"])
+    notes = rows["notes"].fillna("").astype(str) if "notes" in rows else pd.Series("", index=rows.index)
+    reason = notes.str.removeprefix("break: ").str.split(";").str[0].where(notes != "", "a definition change")
+    out = rows.assign(reason=reason)[columns].sort_values(["date", "source", "definition"])
+    return out.reset_index(drop=True)
+
+
+def add_break_markers(fig: go.Figure, breaks: pd.DataFrame) -> go.Figure:
+    """Series breaks (``series_breaks``) as thin red dashed lines across every panel with an ✕ marker at the
+    bottom of the first one whose hover names the series and the reason: no flow is computed across them.
+    Only breaks within the dates the figure's traces span are drawn. Returns ``fig``, changed in place."""
+    pairs: dict[tuple[str, str], None] = {}
+    spans = []
+    for trace in fig.data:
+        dates = _dates(getattr(trace, "x", None))
+        if dates.empty:
+            continue
+        spans.append((dates.min(), dates.max()))
+        pairs[(getattr(trace, "xaxis", None) or "x", getattr(trace, "yaxis", None) or "y")] = None
+    if breaks is None or breaks.empty or not spans:
+        return fig
+    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    shown = breaks[(breaks["date"] >= low) & (breaks["date"] <= high)]
+    if shown.empty:
+        return fig
+    _add_lines(fig, pairs, shown["date"].unique(), {"color": _BREAK_COLOUR, "width": 1, "dash": "dash"})
+    x_ref, y_ref = next(iter(pairs))
+    taken = [int(key.removeprefix("yaxis") or 1) for key in fig.layout.to_plotly_json() if key.startswith("yaxis")]
+    overlay = f"y{max(taken, default=1) + 1}"
+    fig.update_layout({_axis_name(overlay): {"overlaying": y_ref, "range": [0, 1], "visible": False,
+                                             "fixedrange": True}})  # fmt: skip
+    fig.add_scatter(
+        x=shown["date"], y=[0.02] * len(shown), xaxis=x_ref, yaxis=overlay, mode="markers",
+        name="Series break (hover the ✕)", showlegend=True, cliponaxis=False,
+        marker={"symbol": "x-thin-open", "size": 12, "color": _BREAK_COLOUR, "line": {"width": 2}},
+        customdata=list(zip(shown["source"] + " (" + shown["definition"] + ")", shown["reason"], strict=True)),
+        hovertemplate="<b>%{x|%Y-%m-%d}</b>, series break in %{customdata[0]}: %{customdata[1]}. "
+        "No change is computed across it.<extra>break</extra>",
+    )  # fmt: skip
+    return fig

@@ -25,7 +25,9 @@ __all__ = [
     "date_span",
     "definitions_by_source",
     "described",
+    "in_range",
     "latest_region_values",
+    "latest_table",
     "net_change_how",
     "overview_data",
     "region_values",
@@ -34,6 +36,7 @@ __all__ = [
     "sources_with_regions",
     "stock_kpi",
     "whole_territory",
+    "UPDATE_HOWTO",
 ]
 
 
@@ -224,6 +227,45 @@ def latest_region_values(engine: Engine, series: pd.DataFrame, source: str, defi
         read_figures(engine, sources=[source], definitions=[definition], since=since), source, definition
     )
     return values.assign(source=source, definition=definition)
+
+
+#: How to get newer figures of a source the project can update itself (the Overview's freshness note).
+UPDATE_HOWTO = {
+    "DeepStateMap": "`python -m geodata sync deepstate`, or the Upload page's button, adds newer DeepStateMap days",
+}
+
+
+def latest_table(data: OverviewData, today: dt.date) -> pd.DataFrame:
+    """One row per source and definition (the Overview's compact table): ``source``, ``definition``,
+    ``area_km2``, ``share_pct``, ``last_month_km2`` with ``last_month`` (its name), ``last_30_days_km2``,
+    ``as_of`` (the latest date of the series), ``age_days`` (days from ``as_of`` to ``today``: freshness)
+    and ``monthly`` (the complete months' net change of the whole war, oldest first: the sparkline)."""
+    rows = []
+    for group in data.kpis:
+        monthly = data.monthly
+        months = monthly[(monthly["source"] == group.source) & (monthly["definition"] == group.definition)]
+        days = [d for d in (group.area.date, group.share.date) if d]
+        as_of = max(days) if days else ""
+        rows.append({
+            "source": group.source, "definition": group.definition, "area_km2": group.area.value,
+            "share_pct": group.share.value, "last_month_km2": group.last_month.value,
+            "last_month": group.last_month.as_of, "last_30_days_km2": group.last_30_days.value,
+            "as_of": as_of, "age_days": (today - dt.date.fromisoformat(as_of)).days if as_of else None,
+            "monthly": [round(float(v), 1) for v in months.sort_values("date")["value"]],
+        })  # fmt: skip
+    columns = ["source", "definition", "area_km2", "share_pct", "last_month_km2", "last_month", "last_30_days_km2",
+               "as_of", "age_days", "monthly"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def in_range(frame: pd.DataFrame, start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
+    """The rows of ``frame`` dated ``start`` .. ``end`` (either None: no bound on that side)."""
+    keep = pd.Series(True, index=frame.index)
+    if start is not None:
+        keep &= frame["date"] >= pd.Timestamp(start)
+    if end is not None:
+        keep &= frame["date"] <= pd.Timestamp(end)
+    return frame[keep]
 
 
 def date_span(figures: pd.DataFrame) -> tuple[dt.date, dt.date] | None:

@@ -22,6 +22,9 @@ from metrics.metadata import metadata
 from metrics.periods import frequency
 
 __all__ = [
+    "beside_checks",
+    "quality_marks",
+    "new_suspects",
     "TOLERANCE_KM2",
     "TOLERANCE_PP",
     "TOLERANCE_SHARE",
@@ -291,3 +294,92 @@ def _checked_sentence(label: str, rows: pd.DataFrame, kind: str) -> str:
                 f"{largest:,.1f} km²).")  # fmt: skip
     return (f"{label}: {figures} checked, {int((~agree).sum())} differ from the change of its stocks (largest "
             f"difference {largest:,.1f} km²; see the table).")  # fmt: skip
+
+
+_SUSPECT_SERIES = ["territory", "region", "actor", "metric", "source", "definition"]
+
+
+def new_suspects(affected: pd.DataFrame, marked: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The glitch suspects an upload brings (``metrics.quality.suspect_jumps`` on each touched area series):
+    figures flagged in the series after the import but not before it, less those the file itself marks.
+
+    ``affected``: ``metrics.ingest.affected_series`` (``state`` "before" / "after"); ``marked``: the file's
+    figures with a ``quality`` column (rows with a mark are the uploader's decision already). Returns
+    ``source``, ``definition``, ``region``, ``date`` (YYYY-MM-DD), ``value``, oldest first."""
+    from metrics.quality import suspect_jumps
+
+    columns = ["source", "definition", "region", "date", "value"]
+    areas = affected[affected["metric"] == "area_controlled_km2"] if not affected.empty else affected
+    if areas.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    flagged = []
+    for state in ("before", "after"):
+        rows = areas[areas["state"] == state]
+        hits = rows[suspect_jumps(rows, by=_SUSPECT_SERIES)] if not rows.empty else rows
+        flagged.append(hits.assign(date=pd.to_datetime(hits["date"]))[[*_SUSPECT_SERIES, "date", "value"]])
+    before, after = flagged
+    key = [*_SUSPECT_SERIES, "date"]
+    new = after.merge(before[key], on=key, how="left", indicator=True)
+    new = new[new["_merge"] == "left_only"].drop(columns="_merge")
+    if marked is not None and not marked.empty and "quality" in marked:
+        decided = marked[marked["quality"].fillna("") != ""].assign(date=lambda f: pd.to_datetime(f["date"]))
+        decided = decided[key].drop_duplicates()
+        new = new.merge(decided, on=key, how="left", indicator=True)
+        new = new[new["_merge"] == "left_only"].drop(columns="_merge")
+    new = new.sort_values(["source", "definition", "region", "date"], ignore_index=True)
+    return new.assign(date=new["date"].dt.strftime("%Y-%m-%d"))[columns]
+
+
+def beside_checks(whole: pd.DataFrame) -> pd.DataFrame:
+    """Each published series beside the computed series it should match (``metadata.toml``'s ``beside``),
+    per month where both have a value: ``reported``, ``computed`` (labels), ``metric``, ``period``,
+    ``date``, ``reported_value``, ``computed_value``, ``difference`` (reported minus computed),
+    ``ratio_pct`` (reported / computed - 1, in %), ``why``. Values as stored: nothing is corrected."""
+    from metrics.periods import period_name
+    from metrics.pipelines import by_period
+
+    columns = ["reported", "computed", "metric", "period", "date", "reported_value", "computed_value",
+               "difference", "ratio_pct", "why"]  # fmt: skip
+    parts = []
+    for pair in metadata().get("beside", []):
+        sides = []
+        for source, definition, metric in (pair["reported"], pair["computed"]):
+            rows = whole[(whole["source"] == source) & (whole["definition"] == definition)]
+            monthly = by_period(rows, metric, "M") if not rows.empty else rows
+            if not monthly.empty and "complete" in monthly and metric != "area_controlled_km2":
+                monthly = monthly[monthly["complete"].astype(bool)]
+            if not monthly.empty and "carried_forward" in monthly:
+                monthly = monthly[~monthly["carried_forward"].astype(bool)]
+            sides.append(monthly[["date", "value"]] if not monthly.empty else pd.DataFrame(columns=["date", "value"]))
+        both = sides[0].merge(sides[1], on="date", suffixes=("_r", "_c")).dropna()
+        if both.empty:
+            continue
+        reported, computed = series_label(*pair["reported"][:2]), series_label(*pair["computed"][:2])
+        parts.append(pd.DataFrame({
+            "reported": reported, "computed": computed,
+            "metric": f"{pair['reported'][2]} / {pair['computed'][2]}" if pair["reported"][2] != pair["computed"][2]
+            else pair["reported"][2],
+            "period": [period_name(d, "M") for d in both["date"]], "date": both["date"].dt.strftime("%Y-%m-%d"),
+            "reported_value": both["value_r"].astype(float), "computed_value": both["value_c"].astype(float),
+            "difference": both["value_r"].astype(float) - both["value_c"].astype(float),
+            "ratio_pct": (both["value_r"].astype(float) / both["value_c"].astype(float) - 1) * 100,
+            "why": pair["why"],
+        }))  # fmt: skip
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def quality_marks(figures: pd.DataFrame) -> pd.DataFrame:
+    """The figures marked as a glitch or a series break, one row per date and series (the area's where
+    both area and share carry it): ``date``, ``source``, ``definition``, ``region``, ``quality``, ``value``
+    (as stored), ``reason`` (the note)."""
+    columns = ["date", "source", "definition", "region", "quality", "metric", "value", "reason"]
+    if "quality" not in figures or figures.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    rows = figures[figures["quality"].fillna("") != ""]
+    rows = rows.sort_values("metric", key=lambda m: m != "area_controlled_km2", kind="stable")
+    rows = rows.drop_duplicates(["date", "source", "definition", "region", "quality"])
+    rows = rows.assign(reason=rows["notes"].fillna("") if "notes" in rows else "")
+    rows = rows.sort_values(["date", "source", "definition", "region"], ignore_index=True)
+    return rows.assign(date=rows["date"].dt.strftime("%Y-%m-%d"))[columns]

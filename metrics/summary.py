@@ -11,7 +11,7 @@ import pandas as pd
 from metrics.metadata import metadata, metric_kind
 from metrics.periods import frequency, period_name
 
-__all__ = ["flow_clause", "ordinal", "overview_sentences", "trend_sentence"]
+__all__ = ["extremes_sentences", "flow_clause", "ordinal", "overview_sentences", "trend_sentence"]
 
 
 
@@ -61,6 +61,29 @@ def overview_sentences(monthly: pd.DataFrame, shares: pd.DataFrame) -> list[str]
                 when = f"On {share['date']:%Y-%m-%d}"
         if parts:
             sentences.append(f"{when}, per {source} ({definition}), " + "; ".join(parts) + ".")
+    return sentences
+
+
+def extremes_sentences(monthly: pd.DataFrame) -> list[str]:
+    """Per source and definition of ``monthly`` (complete months of whole-territory net change, the
+    Overview chart's frame), the largest monthly gain and loss since its first month:
+
+        "Per DeepStateMap (occupied), since May 2022: the largest monthly gain 1,234 km² (November 2024),
+        the largest monthly loss 6,543 km² (September 2022)."
+    """
+    sentences = []
+    for (source, definition), rows in monthly.groupby(["source", "definition"], sort=True):
+        rows = rows.sort_values("date")
+        parts = []
+        for word, pick in (("gain", rows[rows["value"] > 0]), ("loss", rows[rows["value"] < 0])):
+            if pick.empty:
+                parts.append(f"no monthly {word}")
+                continue
+            row = pick.loc[pick["value"].abs().idxmax()]
+            when = period_name(row["period_start"], "M")
+            parts.append(f"the largest monthly {word} {abs(row['value']):,.0f} km² ({when})")
+        since = period_name(rows["period_start"].iloc[0], "M")
+        sentences.append(f"Per {source} ({definition}), since {since}: " + ", ".join(parts) + ".")
     return sentences
 
 

@@ -7,6 +7,7 @@ period end, flows summed per period, net change from reported flows or the chang
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,12 +17,27 @@ from metrics.metadata import KM2_PER_SQ_MI, metadata, metric_kind
 from metrics.periods import frequency, period_name
 from metrics.pipelines import by_period
 
-__all__ = ["TREND_COLUMNS", "UNITS", "TrendView", "trend_series", "trend_view"]
+__all__ = ["RANGE_PRESETS", "TREND_COLUMNS", "UNITS", "TrendView", "preset_range", "trend_series", "trend_view"]
+
+#: The date ranges every time chart offers (the page's ``<page>_range`` URL key holds the name); days
+#: back from the latest figure, None for the whole span. "custom" uses the page's From and To.
+RANGE_PRESETS: dict[str, int | None] = {"whole war": None, "last 12 months": 365, "last 90 days": 90}
 
 UNITS = ("km2", "sq_mi")
 TREND_COLUMNS = [
     "label", "source", "definition", "period", "period_start", "date", "as_of", "value", "derived", "note",
 ]  # fmt: skip
+
+
+def preset_range(preset: str, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+    """The dates ``preset`` (a key of ``RANGE_PRESETS``) covers within the figures' span ``first`` ..
+    ``last``: the whole span, or the last 365 or 90 days up to the latest figure (never before ``first``)."""
+    if preset not in RANGE_PRESETS:
+        raise ValueError(f"unknown range {preset!r}: use one of {', '.join(RANGE_PRESETS)}")
+    days = RANGE_PRESETS[preset]
+    if days is None:
+        return first, last
+    return max(first, last - dt.timedelta(days=days - 1)), last
 
 
 def _by_period(figures: pd.DataFrame, metric: str, freq: str) -> pd.DataFrame:
@@ -139,6 +155,7 @@ def trend_view(
     """``trend_series`` of ``figures`` (the chosen sources), its chart with ``events`` as markers and one
     sentence per series, from the one pipeline; ``region`` is named from the shipped regions of Ukraine."""
     from metrics.charts import trend_chart
+    from metrics.event_markers import series_breaks
     from metrics.schema import region_areas
     from metrics.summary import trend_sentence
 
@@ -148,6 +165,8 @@ def trend_view(
     if series.empty:
         return TrendView(series)
     region_name = f"{region_areas('UKR')[region][0]} ({region})" if region else "Ukraine"
-    chart = trend_chart(series, metric=metric, freq=freq, unit=unit, region_name=region_name, events=events)
+    breaks = series_breaks(figures[figures["region"] == region])  # drawn on the chart, with the reason on hover
+    chart = trend_chart(series, metric=metric, freq=freq, unit=unit, region_name=region_name, events=events,
+                        breaks=breaks)
     sentences = [trend_sentence(rows, metric, freq, unit) for _, rows in series.groupby("label", sort=True)]
     return TrendView(series, chart, [s for s in sentences if s])

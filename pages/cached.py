@@ -29,6 +29,8 @@ __all__ = [
     "Revision",
     "all_figures",
     "batches",
+    "beside_checks",
+    "breaks",
     "build_report",
     "data_rows",
     "editor_gate",
@@ -43,7 +45,10 @@ __all__ = [
     "overview",
     "overview_chart",
     "overview_chart_data",
+    "overview_extremes",
     "overview_sentences",
+    "overview_table",
+    "quality_marks",
     "region_date_range",
     "region_map",
     "region_map_data",
@@ -125,12 +130,39 @@ def overview_sentences(rev: Revision, sources: tuple[str, ...], definitions: tup
     return sentences(data.monthly, data.shares)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def overview_extremes(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
+    """The largest monthly gain and loss of the whole war per series, from the Overview chart's frame."""
+    from metrics.summary import extremes_sentences
+
+    return extremes_sentences(overview(rev, sources, definitions).monthly)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def overview_table(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], today: dt.date):
+    """The Overview's table of the latest figure per series, with its age on ``today`` (a DataFrame)."""
+    return ov.latest_table(overview(rev, sources, definitions), today)
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)  # shared, not copied per session: read only
-def overview_chart(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> go.Figure:
+def overview_chart(
+    rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> go.Figure:  # fmt: skip
+    """The Overview's chart of the months ending in ``start`` .. ``end`` (None: no bound), breaks drawn."""
     from metrics.charts import monthly_net_change_chart
 
     data = overview(rev, sources, definitions)
-    return monthly_net_change_chart(data.monthly, data.shares, events=events(rev))
+    monthly, shares = ov.in_range(data.monthly, start, end), ov.in_range(data.shares, start, end)
+    return monthly_net_change_chart(monthly, shares, events=events(rev), breaks=breaks(rev, sources, definitions))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def breaks(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]):  # a DataFrame
+    """The series breaks of the chosen whole-territory series (``metrics.event_markers.series_breaks``)."""
+    from metrics.event_markers import series_breaks
+
+    return series_breaks(ov.select_figures(whole_territory_figures(rev), sources, definitions))
 
 
 # -- events and the Sources page ----------------------------------------------------------------
@@ -168,7 +200,24 @@ def sources_chart(
     from metrics.charts import sources_chart as chart
 
     data = sources_view(rev, sources, definitions, metric, freq, start, end)
-    return chart(data.series, data.band, metric=metric, freq=freq, events=events(rev))
+    return chart(data.series, data.band, metric=metric, freq=freq, events=events(rev),
+                 breaks=breaks(rev, sources, definitions))  # fmt: skip
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def beside_checks(rev: Revision):  # a DataFrame (metrics.source_checks.beside_checks)
+    """Each published series beside the computed series it should match, per month."""
+    from metrics.source_checks import beside_checks as checks
+
+    return checks(whole_territory_figures(rev))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def quality_marks(rev: Revision):  # a DataFrame (metrics.source_checks.quality_marks)
+    """The whole-territory figures marked as a glitch or a series break, with their reasons."""
+    from metrics.source_checks import quality_marks as marks
+
+    return marks(whole_territory_figures(rev))
 
 
 def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:

@@ -1,8 +1,12 @@
 """Overview: where things stand, per source, with the source, definition and date on every number."""
 
+import datetime as dt
+
 import streamlit as st
 
 from metrics.metadata import denominator_note
+from metrics.overview import UPDATE_HOWTO
+from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
 from pages.downloads import chart_downloads
 
@@ -22,21 +26,46 @@ if not sources or not definitions:
 # 1/ data
 data = cached.overview(rev, sources, definitions)
 
-for sentence in cached.overview_sentences(rev, sources, definitions):
-    st.markdown(f"**{sentence}**")
+# 2/ the latest figure per source and definition, one row each, with its freshness
+today = dt.date.today()
+table = cached.overview_table(rev, sources, definitions, today)
+st.dataframe(
+    table.drop(columns=["last_month"]).round({"area_km2": 0}), hide_index=True, key="overview_table",
+    column_config={
+        "source": st.column_config.TextColumn("source", pinned=True),
+        "definition": st.column_config.TextColumn("definition", width="medium",
+                                                  help="See Sources and definitions below."),
+        "area_km2": st.column_config.NumberColumn("area, km²", format="localized", help="The latest figure."),
+        "share_pct": st.column_config.NumberColumn("share of Ukraine", format="%.2f %%"),
+        "last_month_km2": st.column_config.NumberColumn("last full month, km²", format="%+.0f",
+                                                        help="Net change of the last complete month."),
+        "last_30_days_km2": st.column_config.NumberColumn("last 30 days, km²", format="%+.0f",
+                                                          help="Area change over the 30 days to the latest figure."),
+        "as_of": st.column_config.TextColumn("as of", help="The series' latest date."),
+        "age_days": st.column_config.NumberColumn("age, days", help=f"Days from the latest date to {today:%Y-%m-%d}."),
+        "monthly": st.column_config.LineChartColumn("monthly net change, whole war"),
+    },
+    placeholder="–",
+)  # fmt: skip
+months = ", ".join(f"{r.source} ({r.definition}): {r.last_month}" for r in table.itertuples() if r.last_month)
+st.caption(f"Last full month per series: {months}. – : not published by this source. Areas and shares are the "
+           "latest figures; net changes as reported where a source reports one, else the stock change.")  # fmt: skip
+howto = [text for source, text in UPDATE_HOWTO.items() if source in set(table["source"])]
+if howto:
+    st.caption("Newer figures: " + "; ".join(howto) + ".")
 
-# 2/ KPI cards, one row per source and definition
-for group in data.kpis:
-    with st.container(border=True, key=f"overview_kpis_{group.source}_{group.definition}"):
-        st.subheader(f"{group.source} · {group.definition}")
-        st.caption(group.definition_text)
-        cards = (group.area, group.share, group.last_month, group.last_30_days)
-        for column, kpi in zip(st.columns(4), cards, strict=True):
-            column.metric(kpi.label, kpi.text, help=f"{group.source} ({group.definition}): {kpi.note}")
-            column.caption(f"{kpi.as_of} · {kpi.note}" if kpi.as_of else kpi.note)
+with st.expander("The latest full month of each series, in words"):
+    for sentence in cached.overview_sentences(rev, sources, definitions):
+        st.markdown(f"**{sentence}**")
+st.markdown("**The largest monthly gains and losses of the whole war**")
+st.markdown("\n".join(f"- {sentence}" for sentence in cached.overview_extremes(rev, sources, definitions)))
 
 # 3/ monthly net change with the share over time
-chart = cached.overview_chart(rev, sources, definitions)
+span = cached.figures_span(rev)
+preset = st.segmented_control("Range", [*RANGE_PRESETS], default="whole war", required=True, key="overview_range",
+                              bind="query-params")  # fmt: skip
+start, end = preset_range(preset, *span) if span else (None, None)
+chart = cached.overview_chart(rev, sources, definitions, start, end)
 st.plotly_chart(chart, key="overview_chart", theme=None)
 chart_downloads(
     chart, cached.overview_chart_data(rev, sources, definitions), name="monthly-net-change-and-share",

@@ -7,6 +7,7 @@ from metrics.events import between
 from metrics.metadata import denominator_note, metadata
 from metrics.periods import FREQUENCY_NAMES
 from metrics.source_checks import TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
+from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
 from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
 from pages.downloads import chart_downloads
@@ -57,12 +58,30 @@ freq = freq_col.segmented_control(
     key="sources_freq",
     bind="query-params",
 )
+dated = {"sources_from", "sources_to"} & set(st.query_params) and "sources_range" not in st.query_params  # a link's
+preset = st.segmented_control("Range", [*RANGE_PRESETS, "custom"], key="sources_range", bind="query-params",
+                              default="custom" if dated else "whole war", required=True,
+                              help="Up to the latest figure; custom: the From and To dates.")  # fmt: skip
+if preset != "custom":  # the dates a preset covers, shown in From and To
+    st.session_state["sources_from"], st.session_state["sources_to"] = preset_range(preset, first, last)
+for key, day in (("sources_from", first), ("sources_to", last)):
+    if key not in st.session_state and key not in st.query_params:
+        st.session_state[key] = day
+
+
+def _custom() -> None:  # a date set by hand: the range is From .. To
+    st.session_state["sources_range"] = "custom"
+
+
 start = from_col.date_input(
-    "From", value=first, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_from", bind="query-params"
+    "From", value=None, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_from", bind="query-params",
+    on_change=_custom,
 )
 end = to_col.date_input(
-    "To", value=last, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_to", bind="query-params"
+    "To", value=None, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_to", bind="query-params",
+    on_change=_custom,
 )
+start, end = start or first, end or last
 if start > end:
     st.error(f"'From' ({start:%Y-%m-%d}) is after 'To' ({end:%Y-%m-%d}): choose a From date before the To date.")
     st.stop()
@@ -188,7 +207,45 @@ else:
         },
     )  # fmt: skip
 
-# 3/ the events drawn on the chart
+# 3/ published series beside the computed series they should match; the marked figures
+st.subheader("Published beside computed")
+st.caption(
+    "Each published series (or derived one) beside the computed series it should match, per month where both "
+    "have a value, as stored: nothing is corrected. The difference is published minus computed; the reason is "
+    "the known difference of method, where there is one."
+)
+beside = cached.beside_checks(rev)
+beside = beside[beside["reported"].isin({f"{s} · {d}" for s in sources for d in definitions})]
+if beside.empty:
+    st.info("None of the chosen sources has a published series with a computed one to stand beside it.")
+for (reported, computed), rows in beside.groupby(["reported", "computed"], sort=False):
+    close = int((rows["difference"].abs() <= 1).sum())
+    median, ratio = rows["difference"].median(), rows["ratio_pct"].median()
+    with st.expander(f"{reported} beside {computed}: {len(rows)} months, {close} within 1 km², median "
+                     f"difference {median:+,.1f} km² ({ratio:+.2f} %)"):  # fmt: skip
+        st.caption(rows["why"].iloc[0])
+        st.dataframe(
+            rows.drop(columns=["reported", "computed", "why"]), hide_index=True, key=f"sources_beside_{reported}",
+            column_config={
+                "reported_value": st.column_config.NumberColumn("Published", format="%+,.1f"),
+                "computed_value": st.column_config.NumberColumn("Computed", format="%+,.1f"),
+                "difference": st.column_config.NumberColumn("Difference", format="%+,.2f"),
+                "ratio_pct": st.column_config.NumberColumn("Difference, %", format="%+.2f"),
+            },
+        )  # fmt: skip
+
+marks = cached.quality_marks(rev)
+marks = marks[marks["source"].isin(sources) & marks["definition"].isin(definitions)]
+st.subheader(f"Glitches and series breaks ({len(marks)})")
+st.caption(
+    "Figures marked as a glitch are left out of the charts and of every change; at a series break no change is "
+    "computed across the date (the charts draw a red dashed line). Each with the rule that found it."
+)
+st.dataframe(marks, hide_index=True, key="sources_marks", placeholder=DASH,
+             column_config={"value": st.column_config.NumberColumn("Value as stored", format="%,.1f"),
+                            "reason": st.column_config.TextColumn("Reason", width="large")})  # fmt: skip
+
+# 4/ the events drawn on the chart
 shown_events = between(cached.events(rev), start, end)
 with st.expander(f"Events on the chart ({len(shown_events)})"):
     if shown_events.empty:

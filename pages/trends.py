@@ -6,6 +6,7 @@ import streamlit as st
 
 from metrics.metadata import metadata
 from metrics.periods import FREQUENCY_BY_NAME
+from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
 from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
 from pages.downloads import chart_downloads
@@ -38,9 +39,25 @@ region = top[1].selectbox("Region", region_options, key="trends_region", bind="q
 freq_label = top[2].selectbox("Frequency", list(FREQUENCIES), index=2, key="trends_freq", bind="query-params")
 unit_label = top[3].radio("Unit", list(UNITS), key="trends_unit", bind="query-params", horizontal=True,
                           disabled=metadata()["metrics"][metric]["unit"] == "percent")  # fmt: skip
+span = cached.figures_span(rev) or (dt.date(2022, 2, 24), dt.date.today())
+dated = {"trends_from", "trends_to"} & set(st.query_params) and "trends_range" not in st.query_params  # a link's dates
+preset = st.segmented_control("Range", [*RANGE_PRESETS, "custom"], key="trends_range", bind="query-params",
+                              default="custom" if dated else "whole war", required=True,
+                              help="Up to the latest figure; custom: the From and To dates.")  # fmt: skip
+if preset != "custom":  # the dates a preset covers, shown in From and To
+    st.session_state["trends_from"], st.session_state["trends_to"] = preset_range(preset, *span)[0], None
+elif "trends_from" not in st.session_state and "trends_from" not in st.query_params:
+    st.session_state["trends_from"] = span[0]
+
+
+def _custom() -> None:  # a date set by hand: the range is From .. To
+    st.session_state["trends_range"] = "custom"
+
+
 low = st.columns([1, 1, 1, 1], vertical_alignment="bottom")
-start = low[0].date_input("From", value=dt.date(2024, 7, 1), key="trends_from", bind="query-params")
-end = low[1].date_input("To", value=None, key="trends_to", bind="query-params", help="Empty: up to the latest figure.")
+start = low[0].date_input("From", value=None, key="trends_from", bind="query-params", on_change=_custom)
+end = low[1].date_input("To", value=None, key="trends_to", bind="query-params", on_change=_custom,
+                        help="Empty: up to the latest figure.")  # fmt: skip
 rolling = low[2].number_input("Rolling mean (periods; 0 = off)", min_value=0, max_value=24, value=0, step=1,
                               key="trends_rolling", bind="query-params")  # fmt: skip
 is_flow = metadata()["metrics"][metric]["kind"] == "flow"

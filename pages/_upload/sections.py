@@ -12,6 +12,7 @@ from geodata import ingest as geo_ingest
 from geodata import sync as geo_sync
 from metrics import auth, events, ingest, review
 from metrics.charts import before_after_chart
+from metrics.source_checks import new_suspects
 from metrics.store import list_batches, set_batch_status
 from pages import cached
 
@@ -121,10 +122,19 @@ def figures_section(engine: Engine, *, limit_mb: int, who: str) -> None:
                 changes_tab, chart_tab = st.tabs(["What changes", "Series before and after"])
                 with changes_tab:
                     st.dataframe(review.changes_table(plan), hide_index=True, key="upload_changes")
+                affected = ingest.affected_series(engine, plan)
+                suspects = new_suspects(affected, parsed.figures)
+                if not suspects.empty:
+                    st.warning(
+                        f"{len(suspects):,} figure(s) of this file look like glitches: a jump of over 5,000 km² "
+                        "that reverses within days (rule: suspect_jumps). Mark each in the file's `quality` column "
+                        "(`glitch`, with the reason in `notes`) and upload it again, or store it as it is if the "
+                        "jump is real."
+                    )
+                    st.dataframe(suspects, hide_index=True, key="upload_suspects")
                 with chart_tab:
                     labels = review.series_labels(plan)
                     chosen = st.selectbox(f"Series ({len(labels)} touched)", list(labels), key="upload_series")
-                    affected = ingest.affected_series(engine, plan)
                     st.plotly_chart(
                         before_after_chart(review.one_series(affected, labels[chosen]), title=f"{chosen}"),
                         key="upload_chart",

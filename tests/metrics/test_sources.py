@@ -322,3 +322,32 @@ def test_event_markers_span_every_panel_of_the_overview_chart(shipped: pd.DataFr
         ("x2", "y2 domain"),
     }
     assert fig.data[-1].yaxis == "y3" and fig.layout.yaxis3.overlaying == "y"  # the markers on top of the first panel
+
+
+def test_published_series_stand_beside_the_computed_ones_with_the_known_differences() -> None:
+    import tempfile
+
+    from metrics.bundled import ensure_bundled_data as load
+    from metrics.source_checks import beside_checks, quality_marks
+    from metrics.store import get_engine as engine_of
+    from metrics.store import read_figures as read
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = engine_of(f"sqlite:///{folder}/t.sqlite")
+        load(engine, report=lambda _line: None)
+        whole = read(engine, regions=[""])
+        engine.dispose()
+    beside = beside_checks(whole)
+    afp = beside[beside["reported"] == "ISW (AFP analysis) · assessed control+claimed"].set_index("period")
+    assert afp["computed"].iloc[0] == "ISW (map layers) · assessed control+advances+claimed"
+    assert (afp["reported_value"]["November 2025"], round(afp["computed_value"]["November 2025"])) == (701, 698)
+    assert (afp["difference"].abs() <= 1).sum() > len(afp) / 2  # within 1 km2 in most months
+    economist = beside[beside["reported"].str.startswith("The Economist")]
+    assert economist["ratio_pct"].median() == pytest.approx(3.3, abs=0.1)  # its projection, not corrected
+    crimea = beside[beside["reported"].str.contains("with Crimea constant")]
+    assert crimea["difference"].round(2).eq(26_689.32).all()
+    assert set(beside["why"].str.len() > 50) == {True}  # each pair says why
+    marks = quality_marks(whole)
+    liveuamap = marks[(marks["date"] == "2024-03-14") & marks["definition"].str.contains("without Crimea")]
+    assert liveuamap["quality"].tolist() == ["break"] and "-16,619 km2" in liveuamap["reason"].iloc[0]
+    assert {"2023-10-24", "2024-12-21", "2026-04-04"} <= set(marks[marks["quality"] == "glitch"]["date"])

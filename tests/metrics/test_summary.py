@@ -72,3 +72,31 @@ def test_a_loss_is_said_as_a_loss() -> None:
     assert trend_sentence(rows, "net_change_km2", "M", "km2") == (
         "In March 2025, per S (d), Russian forces lost 40 km², the largest monthly loss since January 2025."
     )
+
+
+def test_extremes_name_the_largest_monthly_gain_and_loss_per_series() -> None:
+    from metrics.summary import extremes_sentences
+
+    starts = pd.to_datetime(["2022-03-01", "2022-04-01", "2022-05-01", "2022-06-01"])
+    monthly = pd.DataFrame({
+        "period_start": list(starts) * 2, "date": list(starts + pd.offsets.MonthEnd(0)) * 2,
+        "source": ["A"] * 4 + ["B"] * 4, "definition": ["held"] * 8,
+        "value": [100.0, -2500.0, 1200.0, -30.0, 5.0, 7.0, 6.0, 1.0],
+    })  # fmt: skip
+    assert extremes_sentences(monthly) == [
+        "Per A (held), since March 2022: the largest monthly gain 1,200 km² (May 2022), "
+        "the largest monthly loss 2,500 km² (April 2022).",
+        "Per B (held), since March 2022: the largest monthly gain 7 km² (April 2022), no monthly loss.",
+    ]
+
+
+def test_the_overview_table_has_one_row_per_series_with_its_age(whole: pd.DataFrame) -> None:
+    import datetime as dt
+
+    data = ov.overview_data(whole)
+    table = ov.latest_table(data, dt.date(2026, 10, 19)).set_index(["source", "definition"])
+    deepstate = table.loc[("DeepStateMap", "occupied")]
+    assert (deepstate["as_of"], deepstate["age_days"]) == ("2026-10-09", 10)
+    months = data.monthly[(data.monthly["source"] == "DeepStateMap") & (data.monthly["definition"] == "occupied")]
+    assert deepstate["monthly"] == [round(v, 1) for v in months["value"]]  # the sparkline is the chart's frame
+    assert deepstate["last_month_km2"] == pytest.approx(months["value"].iloc[-1])

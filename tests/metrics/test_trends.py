@@ -81,3 +81,17 @@ def test_bad_frequency_and_unit_are_refused() -> None:
         trend_series(AREAS, "area_controlled_km2", "X")
     with pytest.raises(ValueError, match="unit"):
         trend_series(AREAS, "area_controlled_km2", "M", unit="acres")
+
+
+def test_range_presets_count_back_from_the_latest_figure() -> None:
+    import datetime as dt
+
+    from metrics.trends import preset_range
+
+    first, last = dt.date(2022, 2, 24), dt.date(2026, 10, 9)
+    assert preset_range("whole war", first, last) == (first, last)
+    assert preset_range("last 12 months", first, last) == (dt.date(2025, 10, 10), last)
+    assert preset_range("last 90 days", first, last) == (dt.date(2026, 7, 12), last)
+    assert preset_range("last 90 days", dt.date(2026, 9, 1), last) == (dt.date(2026, 9, 1), last)  # not before first
+    with pytest.raises(ValueError, match="unknown range 'forever'"):
+        preset_range("forever", first, last)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -24,43 +26,63 @@ def _latest(url: str, source: str, metric: str) -> tuple[float, str]:
     return float(row["value"]), f"{row['date']:%Y-%m-%d}"
 
 
-def _cards(at: AppTest) -> dict[str, list[str]]:
-    cards: dict[str, list[str]] = {}
-    for metric in at.metric:
-        cards.setdefault(metric.label, []).append(metric.value)
-    return cards
+def _table(at: AppTest):  # type: ignore[no-untyped-def]
+    return at.dataframe[0].value.set_index(["source", "definition"])
 
 
-def test_overview_shows_each_sources_latest_figures(app: AppTest, loaded_store: str) -> None:
+def test_overview_shows_each_sources_latest_figures_in_one_table(app: AppTest, loaded_store: str) -> None:
     area, area_date = _latest(loaded_store, "DeepStateMap", "area_controlled_km2")
     share, _ = _latest(loaded_store, "DeepStateMap", "share_controlled_pct")
-    cards = _cards(app)
-    assert cards["Area controlled"] == [f"{area:,.0f} km²", "—"]  # ISW publishes no area stock
-    assert cards["Share of Ukraine"] == [f"{share:.2f} %", "19.30 %"]
-    assert cards["Net change, last full month"][1] == "+701 km²"
+    table = _table(app)
+    assert len(table) == 9  # every shipped series, one row each
+    deepstate = table.loc[("DeepStateMap", "occupied")]
+    assert deepstate["area_km2"] == round(area)
+    assert deepstate["share_pct"] == pytest.approx(share)
+    assert deepstate["as_of"] == area_date
+    assert deepstate["age_days"] == (dt.date.today() - dt.date.fromisoformat(area_date)).days  # freshness
+    assert len(deepstate["monthly"]) >= 50  # the sparkline: every complete month since May 2022
+    afp = table.loc[("ISW (AFP analysis)", "assessed control+claimed")]
+    assert afp["area_km2"] == round(_latest(loaded_store, "ISW (AFP analysis)", "area_controlled_km2")[0])
+    assert pd.isna(table.loc[("DeepStateMap", "occupied (monthly report)"), "area_km2"])  # shares only: "–"
+    assert afp["share_pct"] == pytest.approx(19.30)
+    assert afp["last_month_km2"] == 701
     captions = " ".join(c.value for c in app.caption)
-    assert f"as of {area_date}" in captions
-    assert "November 2025 · as reported" in captions
-    subheaders = [s.value for s in app.subheader]
-    assert subheaders == ["DeepStateMap · occupied", "ISW (AFP analysis) · assessed control+claimed"]
-    assert "Sources and definitions" in [h.value for h in app.header]
+    assert "ISW (AFP analysis) (assessed control+claimed): November 2025" in captions
+    assert "python -m geodata sync deepstate" in captions
     sentences = [m.value for m in app.markdown if m.value.startswith("**In ")]
-    assert sentences[1] == ("**In November 2025, per ISW (AFP analysis) (assessed control+claimed), Russian forces "
-                            "gained 701 km²; they hold 19.30 % of Ukraine (as of 2025-11-30).**")  # fmt: skip
-    assert f"they hold {share:.2f} % of Ukraine (as of {area_date})" in sentences[0]
+    assert ("**In November 2025, per ISW (AFP analysis) (assessed control+claimed), Russian forces gained 701 km², "
+            "the 2nd largest monthly gain since May 2024; they hold 19.30 % of Ukraine (as of 2025-11-30).**"
+            ) in sentences  # fmt: skip
+    assert any(f"they hold {share:.2f} % of Ukraine (as of {area_date})" in s for s in sentences)
+    [extremes] = [m.value for m in app.markdown if m.value.startswith("- Per ")]
+    assert "- Per ISW (AFP analysis) (assessed control+claimed), since May 2024: the largest monthly gain" in extremes
+    assert "Sources and definitions" in [h.value for h in app.header]
 
 
 def test_overview_follows_the_sidebar_selection(app: AppTest) -> None:
     app.multiselect(key="sources").set_value(["ISW (AFP analysis)"]).run()
     assert not app.exception
-    assert [s.value for s in app.subheader] == ["ISW (AFP analysis) · assessed control+claimed"]
-    assert _cards(app)["Share of Ukraine"] == ["19.30 %"]
+    assert list(_table(app).index) == [("ISW (AFP analysis)", "assessed control+claimed")]
     # ISW has no per-oblast figures: no map, and the page says why
     assert any("no map" in i.value for i in app.info)
 
     app.multiselect(key="sources").set_value([]).run()
-    assert not app.metric
+    assert not app.dataframe
     assert "Choose at least one source" in app.info[0].value
+
+
+def test_the_overview_chart_range_presets(app: AppTest) -> None:
+    def first_bar(at: AppTest) -> str:
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        return min(x for t in spec["data"] if t["type"] == "bar" for x in t["x"])
+
+    assert app.segmented_control(key="overview_range").value == "whole war"
+    assert first_bar(app) < "2022-05"  # the war's first months
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert any((t.get("name") or "").startswith("Series break") for t in spec["data"])
+    app.segmented_control(key="overview_range").set_value("last 12 months").run()
+    assert not app.exception, app.exception
+    assert first_bar(app) >= "2025-10"
 
 
 def test_overview_draws_chart_and_oblast_map(app: AppTest) -> None:

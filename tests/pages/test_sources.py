@@ -171,3 +171,14 @@ def test_retracted_events_leave_the_chart(own_store: str, open_app: Callable[...
     set_batch_status(get_engine(own_store), int(events_batch), "active")
     assert "Events" in _traces(_run(at))
 
+
+
+def test_published_beside_computed_and_the_marked_figures(app: AppTest) -> None:
+    assert not app.exception, app.exception
+    labels = [e.label for e in app.expander]
+    [afp] = [label for label in labels if label.startswith("ISW (AFP analysis) · assessed control+claimed beside ")]
+    assert "ISW (map layers) · assessed control+advances+claimed" in afp
+    assert any(label.startswith("The Economist") and "(+3.3" in label for label in labels)
+    [marks] = [s.value for s in app.subheader if s.value.startswith("Glitches and series breaks")]
+    assert marks == "Glitches and series breaks (34)"
+    assert app.segmented_control(key="sources_range").value == "whole war"

@@ -287,3 +287,28 @@ def test_the_format_help_is_the_generated_text(loaded_store: str, open_app: Call
     shown = [m.value for m in at.markdown]
     assert figures_format_help(max_upload_bytes() // 2**20) in shown
     assert events_format_help() in shown
+
+
+def _jumping(mark: str) -> bytes:
+    rows = [("2025-12-01", 100_000), ("2025-12-02", 100_010), ("2025-12-03", 108_000), ("2025-12-04", 100_020),
+            ("2025-12-05", 100_030)]  # fmt: skip
+    lines = [b"date,metric,value,unit,source,definition,quality,notes"]
+    for day, value in rows:
+        quality, note = (mark, "glitch: a redraw undone the next day") if day == "2025-12-03" and mark else ("", "")
+        lines.append(f"{day},area_controlled_km2,{value},km2,Test Desk,occupied,{quality},{note}".encode())
+    return b"\n".join(lines) + b"\n"
+
+
+def test_the_preview_warns_of_new_glitch_suspects_unless_the_file_marks_them(
+    own_store: str, open_app: Callable[..., AppTest]
+) -> None:
+    at = _upload(open_app(own_store, PAGE), "jump.csv", _jumping(""))
+    [warning] = [w.value for w in at.warning if "look like glitches" in w.value]
+    assert warning.startswith("1 figure(s) of this file look like glitches")
+    [suspects] = [d.value for d in at.dataframe if list(d.value.columns) == ["source", "definition", "region",
+                                                                            "date", "value"]]  # fmt: skip
+    assert suspects[["source", "date", "value"]].to_dict("records") == [
+        {"source": "Test Desk", "date": "2025-12-03", "value": 108_000.0}
+    ]
+    at = _upload(open_app(own_store, PAGE), "jump-marked.csv", _jumping("glitch"))
+    assert not [w for w in at.warning if "look like glitches" in w.value]
