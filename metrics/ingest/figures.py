@@ -247,6 +247,15 @@ _TEMPLATE_ROWS = [
     ["2025-11-30", "", "2025-11-01", "UKR", "UA-14", "RU", "area_lost_km2", "1250", "ha", "ISW",
      "assessed control", "https://understandingwar.org", "2025-12-01", "Example: lost in Donetsk Oblast from "
      "period_start to date, in hectares"],
+    ["2025-11-30", "", "", "UKR", "", "RU", "frontline_length_km", "1290", "km", "ISW", "assessed control",
+     "https://understandingwar.org", "2025-12-01", "Example: length of the front line on the date (km or mi)"],
+    ["2025-11-30", "", "", "UKR", "UA-14", "RU", "settlements_held", "420", "count", "ISW", "assessed control",
+     "https://understandingwar.org", "2025-12-01", "Example: places of 500+ people held in Donetsk Oblast"],
+    ["2025-11-30", "", "", "UKR", "", "RU", "population_held", "11900000", "count", "ISW", "assessed control",
+     "https://understandingwar.org", "2025-12-01", "Example: people living in the places held (census-era figures)"],
+    ["2025-11-30", "", "", "UKR", "UA-14", "RU", "distance_to_front_km", "16", "km", "ISW", "assessed control",
+     "https://understandingwar.org", "2025-12-01", "Example: distance from a watched city of Donetsk Oblast to the "
+     "held area (name the city in notes)"],
 ]  # fmt: skip
 
 

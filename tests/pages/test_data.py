@@ -32,16 +32,24 @@ def test_all_current_figures_then_narrowed_to_november_2025_monthly_net_change(a
     app.date_input(key="data_from").set_value(dt.date(2025, 11, 1))
     app.date_input(key="data_to").set_value(dt.date(2025, 11, 30)).run()
     assert not app.exception, app.exception
-    table = app.dataframe[0].value.set_index("source")
-    assert sorted(table.index) == ["DeepStateMap", "ISW (AFP analysis)"]
-    assert table.loc["ISW (AFP analysis)", "value"] == 701
-    assert table.loc["DeepStateMap", "value"] == pytest.approx(482.9, abs=0.1)
-    assert _count(app) == 2
+    table = app.dataframe[0].value
+    values = {(r.source, r.definition): round(r.value, 1) for r in table.itertuples()}
+    assert values[("ISW (AFP analysis)", "assessed control+claimed")] == 701
+    assert values[("DeepStateMap", "occupied")] == pytest.approx(482.9, abs=0.1)
+    # the ISW map layers per definition and the Economist as published (issue 11's figures)
+    assert values[("ISW (map layers)", "assessed control")] == pytest.approx(-37.1, abs=0.1)
+    assert values[("ISW (map layers)", "assessed control+advances")] == pytest.approx(575.6, abs=0.1)
+    assert values[("ISW (map layers)", "assessed control+advances+claimed")] == pytest.approx(697.6, abs=0.1)
+    assert values[("The Economist", "assessed as controlled by Russia (as published)")] == pytest.approx(595.7, abs=0.1)
+    assert set(table["source"]) == {"DeepStateMap", "ISW (AFP analysis)", "ISW (map layers)", "The Economist",
+                                    "liveuamap (via NZZ)"}  # fmt: skip
+    assert _count(app) == len(table) == len(values)
 
 
 def test_source_region_and_batch_filters(app: AppTest) -> None:
     app.multiselect(key="data_sources").set_value(["ISW (AFP analysis)"]).run()
-    assert _count(app) == 2
+    shipped = pd.concat([pd.read_csv(path, keep_default_na=False) for path in bundled_files()])
+    assert _count(app) == (shipped["source"] == "ISW (AFP analysis)").sum() >= 2  # December 2025 and the press
     app.multiselect(key="data_sources").set_value([])
     app.selectbox(key="data_region").set_value("UA-14").run()  # Donetsk: two metrics a day
     donetsk = app.dataframe[0].value
