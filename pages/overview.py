@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from metrics.display import markdown_text as md
 from metrics.metadata import denominator_note
 from pages import cached, links
 from pages.downloads import chart_downloads
@@ -23,17 +24,17 @@ if not sources or not definitions:
 data = cached.overview(rev, sources, definitions)
 
 for sentence in cached.overview_sentences(rev, sources, definitions):
-    st.markdown(f"**{sentence}**")
+    st.markdown(f"**{md(sentence)}**")
 
 # 2/ KPI cards, one row per source and definition
 for group in data.kpis:
     with st.container(border=True, key=f"overview_kpis_{group.source}_{group.definition}"):
-        st.subheader(f"{group.source} · {group.definition}")
-        st.caption(group.definition_text)
+        st.subheader(md(f"{group.source} · {group.definition}"))
+        st.caption(md(group.definition_text))
         cards = (group.area, group.share, group.last_month, group.last_30_days)
         for column, kpi in zip(st.columns(4), cards, strict=True):
-            column.metric(kpi.label, kpi.text, help=f"{group.source} ({group.definition}): {kpi.note}")
-            column.caption(f"{kpi.as_of} · {kpi.note}" if kpi.as_of else kpi.note)
+            column.metric(md(kpi.label), kpi.text, help=md(f"{group.source} ({group.definition}): {kpi.note}"))
+            column.caption(md(f"{kpi.as_of} · {kpi.note}" if kpi.as_of else kpi.note))
 
 # 3/ monthly net change with the share over time
 chart = cached.overview_chart(rev, sources, definitions)
@@ -68,9 +69,9 @@ else:
 st.header("Sources and definitions")
 for item in data.sources:
     st.markdown(
-        f"**{item['source']}** · *{item['definition']}*: {item['definition_text']}  \n"
-        f"Publisher: {item['publisher']} ({item['url']}).  \n"
-        f"Method: {item['method']}  \n"
-        f"Licence: {item['licence']}"
+        f"**{md(item['source'])}** · *{md(item['definition'])}*: {md(item['definition_text'])}  \n"
+        f"Publisher: {md(item['publisher'])} ({md(item['url'])}).  \n"
+        f"Method: {md(item['method'])}  \n"
+        f"Licence: {md(item['licence'])}"
     )
 st.caption(denominator_note())

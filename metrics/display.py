@@ -1,0 +1,64 @@
+"""Text that users uploaded, made safe to show: as literal text in Markdown and in plotly charts.
+
+Stored text (a source, a definition, notes, a URL, an event's label, a batch's filename and ``who``)
+is legitimate text: the importers accept ``[a](b)`` and ``<a ...>`` in it. What must never happen is
+that showing it turns it into markup. Two renderers interpret text:
+
+- **Streamlit Markdown** (``st.markdown``, ``st.caption``, ``st.subheader``, widget and metric labels,
+  ``help=`` tooltips): CommonMark + GFM (links, images, emphasis, autolinked ``https://...``,
+  ``www.`` and e-mail addresses, tables), HTML (escaped without ``unsafe_allow_html``, but not
+  everywhere), LaTeX ``$...$`` and ``$$...$$``, emoji shortcodes ``:smile:``, Material icons
+  ``:material/name:`` (replaced in the raw source before parsing), and directives such as
+  ``:red[...]``, ``:blue-background[...]``, ``:small[...]``. ``markdown_text`` backslash-escapes every
+  ASCII punctuation character (CommonMark allows that for all of them and shows the character
+  itself). That breaks every construct above: no ``[``, ``(``, ``!``, ``<``, ``$``, ``:`` or ``/`` is
+  left unescaped, so ``:material/`` and ``https://`` never appear in the source Streamlit parses, and
+  line breaks are folded into spaces so that a value cannot start a heading, list or table.
+- **Plotly** (trace names, legend, hover templates and their ``customdata``, annotations, titles,
+  subtitles, axis tick labels): a small set of HTML tags (``<a href>``, ``<b>``, ``<br>``, ``<span
+  style>``, ...), HTML entities (``&amp;``, ``&#37;``), ``%{...}`` placeholders in hover and text
+  templates, and LaTeX when a text starts and ends with ``$`` (where MathJax is loaded).
+  ``plotly_text`` writes ``&``, ``<``, ``>``, ``%`` and ``$`` as entities, which plotly shows as the
+  characters themselves (it decodes numeric entities after filling the templates).
+
+Apply each at the boundary where stored text meets the renderer, never twice on the same text, and
+never to the project's own markup (``**bold**`` around an escaped value, ``<br>`` between lines).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+__all__ = ["markdown_text", "plotly_text"]
+
+_MARKDOWN_SPECIAL = frozenset(string.punctuation)
+_LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029\v\f\x85]+\s*")
+_PLOTLY_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "%": "&#37;", "$": "&#36;"}
+_PLOTLY_SPECIAL = re.compile("[&<>%$]")
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as Markdown source that Streamlit shows as exactly that text, on one line.
+
+    ``None`` shows as the empty string. Every ASCII punctuation character gets a backslash, so
+    ``[x](https://evil.example)`` shows as itself instead of a link, ``![t](u)`` loads no image,
+    ``:material/home:``, ``:red[x]`` and ``$x$`` stay literal; line breaks become one space.
+    """
+    if value is None:
+        return ""
+    text = _LINE_BREAKS.sub(" ", str(value))
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
+
+
+def plotly_text(value: object) -> str:
+    """``value`` as plotly text that a chart shows as exactly that text.
+
+    ``None`` shows as the empty string. ``<a href=...>`` stays visible text (no link), ``&amp;``
+    stays ``&amp;``, ``%{y}`` is not filled in, a ``$...$`` text is not typeset; line breaks
+    become one space (plotly's own line break is ``<br>``, which the caller adds where it wants).
+    """
+    if value is None:
+        return ""
+    text = _LINE_BREAKS.sub(" ", str(value))
+    return _PLOTLY_SPECIAL.sub(lambda m: _PLOTLY_ENTITIES[m.group()], text)
