@@ -1,4 +1,4 @@
-"""Text that users uploaded, made safe to show: as literal text in Markdown and in plotly charts.
+r"""Text that users uploaded, made safe to show: as literal text in Markdown and in plotly charts.
 
 Stored text (a source, a definition, notes, a URL, an event's label, a batch's filename and ``who``)
 is legitimate text: the importers accept ``[a](b)`` and ``<a ...>`` in it. What must never happen is
@@ -9,11 +9,13 @@ that showing it turns it into markup. Two renderers interpret text:
   ``www.`` and e-mail addresses, tables), HTML (escaped without ``unsafe_allow_html``, but not
   everywhere), LaTeX ``$...$`` and ``$$...$$``, emoji shortcodes ``:smile:``, Material icons
   ``:material/name:`` (replaced in the raw source before parsing), and directives such as
-  ``:red[...]``, ``:blue-background[...]``, ``:small[...]``. ``markdown_text`` backslash-escapes every
-  ASCII punctuation character (CommonMark allows that for all of them and shows the character
-  itself). That breaks every construct above: no ``[``, ``(``, ``!``, ``<``, ``$``, ``:`` or ``/`` is
-  left unescaped, so ``:material/`` and ``https://`` never appear in the source Streamlit parses, and
-  line breaks are folded into spaces so that a value cannot start a heading, list or table.
+  ``:red[...]``, ``:blue-background[...]``, ``:small[...]``. ``markdown_text`` backslash-escapes
+  (CommonMark shows an escaped ASCII punctuation character as itself) every character that starts or
+  closes an inline construct: ``\ ` * _ ~ [ ] ( ) { } ! < > & $ : / . @ | #``, so ``:material/``,
+  ``https://``, ``www.`` and ``a@b.c`` never appear in the source Streamlit parses; and ``- + =`` at
+  the start, where they would begin a list or a heading. Line breaks are folded into one space, so a
+  value cannot start a block (heading, list, quote, table) of its own. Other punctuation (``, ; ' " ?
+  % - +`` inside a line) stays as it is, so dates and sentences read well in the Markdown source too.
 - **Plotly** (trace names, legend, hover templates and their ``customdata``, annotations, titles,
   subtitles, axis tick labels): a small set of HTML tags (``<a href>``, ``<b>``, ``<br>``, ``<span
   style>``, ...), HTML entities (``&amp;``, ``&#37;``), ``%{...}`` placeholders in hover and text
@@ -28,11 +30,11 @@ never to the project's own markup (``**bold**`` around an escaped value, ``<br>`
 from __future__ import annotations
 
 import re
-import string
 
 __all__ = ["markdown_text", "plotly_text"]
 
-_MARKDOWN_SPECIAL = frozenset(string.punctuation)
+_MARKDOWN_SPECIAL = frozenset("\\`*_~[](){}!<>&$:/.@|#")
+_MARKDOWN_START = frozenset("-+=")
 _LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029\v\f\x85]+\s*")
 _PLOTLY_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "%": "&#37;", "$": "&#36;"}
 _PLOTLY_SPECIAL = re.compile("[&<>%$]")
@@ -41,14 +43,18 @@ _PLOTLY_SPECIAL = re.compile("[&<>%$]")
 def markdown_text(value: object) -> str:
     """``value`` as Markdown source that Streamlit shows as exactly that text, on one line.
 
-    ``None`` shows as the empty string. Every ASCII punctuation character gets a backslash, so
+    ``None`` shows as the empty string. Markdown's special characters get a backslash, so
     ``[x](https://evil.example)`` shows as itself instead of a link, ``![t](u)`` loads no image,
     ``:material/home:``, ``:red[x]`` and ``$x$`` stay literal; line breaks become one space.
     """
     if value is None:
         return ""
     text = _LINE_BREAKS.sub(" ", str(value))
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
+    stripped = len(text) - len(text.lstrip())
+    return "".join(
+        "\\" + c if c in _MARKDOWN_SPECIAL or (i == stripped and c in _MARKDOWN_START) else c
+        for i, c in enumerate(text)
+    )
 
 
 def plotly_text(value: object) -> str:
