@@ -11,12 +11,13 @@ that showing it turns it into markup. Two renderers interpret text:
   ``:material/name:`` (replaced in the raw source before parsing), and directives such as
   ``:red[...]``, ``:blue-background[...]``, ``:small[...]``. ``markdown_text`` backslash-escapes
   (CommonMark shows an escaped ASCII punctuation character as itself) every character that starts or
-  closes an inline construct: ``\ ` * _ ~ [ ] ( ) { } ! < > & $ : @ | #``, the ``/`` of
-  ``material/`` and the ``.`` of ``www.``, so ``:material/``, ``https://``, ``www.`` and ``a@b.c``
-  never appear in the source Streamlit parses; and ``- + =`` and ``1.`` at the start, where they
-  would begin a list or a heading. Line breaks are folded into one space, so a
-  value cannot start a block (heading, list, quote, table) of its own. Other punctuation (``, ; ' " ?
-  % - + . /`` elsewhere) stays as it is, so dates and sentences read well in the Markdown source too.
+  closes an inline construct: ``\ ` * _ ~ [ ] < > & $ : @ | #`` (with ``[`` and ``]`` escaped, no
+  ``(...)`` or ``!`` can make a link or an image), the ``/`` of ``material/`` and the ``.`` of ``www.``,
+  so ``:material/``, ``https://``, ``www.`` and ``a@b.c`` never appear in the source Streamlit parses;
+  and ``- + =``, ``1.`` and ``1)`` at the start, where they would begin a list or a heading. Line
+  breaks are folded into one space, so a value cannot start a block (heading, list, quote, table) of
+  its own. Other punctuation (``, ; ' " ? % - + . / ( ) !`` elsewhere) stays as it is, so dates and
+  sentences read well in the Markdown source too.
 - **Plotly** (trace names, legend, hover templates and their ``customdata``, annotations, titles,
   subtitles, axis tick labels): a small set of HTML tags (``<a href>``, ``<b>``, ``<br>``, ``<span
   style>``, ...), HTML entities (``&amp;``, ``&#37;``), ``%{...}`` placeholders in hover and text
@@ -34,9 +35,9 @@ import re
 
 __all__ = ["markdown_text", "plotly_text"]
 
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_~\[\](){}!<>&$:@|#]")
-# where a '.' or '/' matters: GFM's www. autolinks, Streamlit's :material/ icons, "1." lists at the start
-_MARKDOWN_CONTEXT = re.compile(r"(?i)(?<![a-z0-9])(www)(\.)|(material)(/)|^(\s*\d+)(\.)|^(\s*)([-+=])")
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_~\[\]<>&$:@|#]")
+# where '.', '/', ')' matter: GFM's www. autolinks, Streamlit's :material/ icons, "1." and "1)" lists at the start
+_MARKDOWN_CONTEXT = re.compile(r"(?i)(?<![a-z0-9])(www)(\.)|(material)(/)|^(\s*\d+)([.)])|^(\s*)([-+=])")
 _LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029\v\f\x85]+\s*")
 _PLOTLY_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "%": "&#37;", "$": "&#36;"}
 _PLOTLY_SPECIAL = re.compile("[&<>%$]")

@@ -31,6 +31,7 @@ HOSTILE = [
     "line one\n\n# line two\r\n- three",
     "back\\slash \\[x\\](y)",
     "3. item",
+    "4) item",
     "   + item",
     "Www.evil.example/x (www.evil.example)",
 ]
