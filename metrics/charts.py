@@ -7,6 +7,7 @@ charts' own markup (``<br>``, ``<extra>``) is added around it."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -66,7 +67,7 @@ def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, heig
     if "<br>" not in subtitle:
         subtitle = _wrap(subtitle, _SUBTITLE_CHARS)
     if "<br>" not in source:
-        source = "<br>".join(_wrap(part, _SOURCE_CHARS) for part in source.split("; "))
+        source = "<br>".join(_wrap(part, _SOURCE_CHARS) for part in _source_parts(source))
     entries = len({(t.legendgroup or t.name) for t in fig.data if t.name and t.showlegend is not False})
     top = 22 + 23 * (title.count("<br>") + 1) + 17 * (subtitle.count("<br>") + 1) + 14
     bottom = 40 + 26 * entries + 15 * (source.count("<br>") + 1) + 14
@@ -256,7 +257,7 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
         60,
     )
     subtitle += "<br>" + _wrap(f"Definitions: {definitions or 'none chosen'}", 60)
-    source = "<br>".join(_wrap(part, 52) for part in source_line(as_of).split("; "))
+    source = "<br>".join(_wrap(part, 52) for part in _source_parts(source_line(as_of)))
     height = 600
     fig = house_layout(fig, title=title, subtitle=subtitle, source=source, height=height)
     top = 30 + 22 * (title.count("<br>") + 1) + 16 * (subtitle.count("<br>") + 1)
@@ -270,10 +271,35 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
     return _with_events(fig, events)
 
 
+# "; " between the sources of a source line, not the end of an entity (``&gt; ``) in an escaped name
+_SOURCE_SEPARATOR = re.compile(r"(?<!&lt)(?<!&gt)(?<!&amp)(?<!&#37)(?<!&#36); ")
+
+
+def _source_parts(source: str) -> list[str]:
+    """A source line's parts, one per source."""
+    return _SOURCE_SEPARATOR.split(source)
+
+
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_HIDDEN = re.compile("[\ue000-\uf8ff]")  # Unicode's private use area: stands for one entity while wrapping
+
+
 def _wrap(text: str, width: int) -> str:
-    """``text`` broken into lines of at most ``width`` characters with ``<br>``."""
+    """``text`` broken into lines of at most ``width`` characters with ``<br>``; an entity (``&lt;``,
+    from ``plotly_text``) counts as one character and is never broken."""
+    if _HIDDEN.search(text):  # cannot stand for entities: keep words (and entities) whole
+        return "<br> ".join(textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)) or text
+    entities: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        entities.append(match.group())
+        return chr(0xE000 + len(entities) - 1)
+
+    hidden = _ENTITY.sub(hide, text) if len(_ENTITY.findall(text)) <= 6400 else text
+    lines = textwrap.wrap(hidden, width, break_on_hyphens=False)
+    lines = [_HIDDEN.sub(lambda m: entities[ord(m.group()) - 0xE000], line) for line in lines]
     # "<br> ": the space keeps the words on either side apart in the SVG text (and in its textContent)
-    return "<br> ".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
+    return "<br> ".join(lines) or text
 
 
 #: What the Regions page's bars can show: label -> (column, axis title, number format, hover unit).

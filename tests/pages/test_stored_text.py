@@ -18,17 +18,7 @@ from google.protobuf.message import Message
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from metrics.bundled import ensure_bundled_data
-from metrics.events import import_events
-from metrics.ingest import import_figures
-from metrics.store import get_engine
-from metrics.text import write_csv
-
-SOURCE = "[ISW (AFP analysis)](https://evil.example/p)"
-DEFINITION = "![t](http://evil.example/pixel.png)"
-NOTES = "see [here](https://evil.example/n) :material/warning: :red[alarm] $x$"
-EVENT_LABEL = '<a href="https://evil.example/x">S</a>'
-EVENT_SOURCE = "[press](https://evil.example/s)"
+from tests.hostile import EVENT_LABEL, hostile_store_url
 
 _MD = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
 # fields of Streamlit's element protos whose text the browser renders as Markdown
@@ -37,34 +27,9 @@ _MARKDOWN_FIELDS = {"body", "label", "help", "title", "caption"}
 _DATA_TYPES = {"plotly_chart", "arrow_data_frame", "dataframe", "download_button"}
 
 
-def _figures_csv() -> bytes:
-    rows = [
-        ["2025-10-31", "", "area_controlled_km2", "116000", SOURCE, DEFINITION, "https://evil.example/u", NOTES],
-        ["2025-11-30", "", "area_controlled_km2", "116500", SOURCE, DEFINITION, "https://evil.example/u", NOTES],
-        ["2025-10-31", "", "share_controlled_pct", "19.2", SOURCE, DEFINITION, "https://evil.example/u", NOTES],
-        ["2025-11-30", "", "share_controlled_pct", "19.3", SOURCE, DEFINITION, "https://evil.example/u", NOTES],
-        ["2025-11-30", "2025-11", "net_change_km2", "500", SOURCE, DEFINITION, "https://evil.example/u", NOTES],
-    ]
-    columns = ["date", "period", "metric", "value", "source", "definition", "source_url", "notes"]
-    return write_csv(rows, columns=columns)
-
-
-def _events_csv() -> bytes:
-    columns = ["date", "label", "short_label", "source", "url", "notes"]
-    row = ["2025-11-15", EVENT_LABEL, EVENT_LABEL, EVENT_SOURCE, "https://evil.example/e", NOTES]
-    return write_csv([row], columns=columns)
-
-
 @pytest.fixture(scope="module")
 def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'territory.sqlite'}"
-    engine = get_engine(url)
-    ensure_bundled_data(engine, report=lambda _line: None)
-    figures = import_figures(engine, _figures_csv(), "[f](https://evil.example/file).csv", who="tester")
-    assert figures.status == "imported", figures.message
-    events = import_events(engine, _events_csv(), "events.csv", who="tester")
-    assert events.status == "imported", events.message
-    return url
+    return hostile_store_url(tmp_path_factory.mktemp("hostile"))
 
 
 def _nodes(node: object) -> Iterator[object]:
