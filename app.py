@@ -66,6 +66,7 @@ pages = [
     st.Page("pages/trends.py", title="Trends", url_path="trends"),
     st.Page("pages/map.py", title="Map", url_path="map"),
     st.Page("pages/regions.py", title="Regions", url_path="regions"),
+    st.Page("pages/front.py", title="Front line", url_path="front"),
     st.Page("pages/sources.py", title="Sources", url_path="sources"),
     st.Page("pages/data.py", title="Data", url_path="data"),
     st.Page("pages/report.py", title="Report", url_path="report"),

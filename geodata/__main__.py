@@ -4,6 +4,7 @@
     python -m geodata areas [--source S] [--definition D] [--format csv|json]
     python -m geodata change --source S [--definition D] --from DATE --to DATE [--format csv|json|geojson]
     python -m geodata sync deepstate [--base-url URL] [--from DATE] [--to DATE]
+    python -m geodata settlements|frontline ...   (the front line: geodata/front_cli.py)
 
 Exit codes: 0 success, 2 bad input (one line per problem, ``FILE: message`` or ``FILE:N: ...``; nothing
 stored), 1 any other failure. Tables go to standard output, summaries and progress to standard error
@@ -55,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                       "the public DeepStateMap archive)")  # fmt: skip
     sync.add_argument("--from", dest="start", metavar="DATE", help="first as-of date (default: the archive's first)")
     sync.add_argument("--to", dest="end", metavar="DATE", help="last as-of date (default: yesterday)")
+    from geodata import front_cli
+
+    front_cli.add_commands(sub)
     return parser
 
 
@@ -167,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
             return _areas(args)
         if args.command == "change":
             return _change(args)
+        if args.command in ("settlements", "frontline"):
+            from geodata import front_cli
+
+            _load_bundled(_engine())
+            return front_cli.run(args, engine=_engine, day=_day, write=_write)
         return _sync(args)
     except GeoInputError as exc:
         for line in exc.problems:

@@ -99,9 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("figures", help="every shipped figure file from ../shared/data").add_argument(
         "sources", type=Path, nargs=1
     )
+    from geodata import build_front  # the front-line builds: their own module (issue 12)
+
+    build_front.add_commands(sub)
     for command, name in _COMMANDS.items():
         sub.add_parser(command, help=f"figures/{name}").add_argument("sources", type=Path, nargs="+")
     args = parser.parse_args(argv)
+    if args.command in build_front.COMMANDS:
+        return build_front.run(args)
     missing = [p for p in args.sources if not p.exists()]
     if missing:
         print("\n".join(f"{p}: no such file or folder" for p in missing), file=sys.stderr)

@@ -1,10 +1,11 @@
 """Geometry for drawing on the web: a snapshot simplified once, small enough to send to a browser.
 
-Simplification keeps topology (no ring crosses itself or another, every part and hole stays: the plain
-Douglas-Peucker result where it does, else ``shapely.simplify(..., preserve_topology=True)``) and is
-done in the equal-area CRS, so the tolerance is in metres everywhere. The result is a compact GeoJSON
-geometry in EPSG:4326 with 5 decimals (about 1 m), exteriors wound counter-clockwise (RFC 7946). Its
-area stays within ``MAX_AREA_ERROR_PCT`` of the original and its text within ``MAX_BYTES``:
+Simplification keeps topology (``shapely.simplify(..., preserve_topology=True)``: no ring crosses
+itself or another; for a shape of over ``_THIN_ABOVE`` vertices, the faster plain Douglas-Peucker
+result where it is valid and keeps every part and hole) and is done in the equal-area CRS, so the
+tolerance is in metres everywhere. The result is a compact GeoJSON geometry in EPSG:4326 with 5
+decimals (about 1 m), exteriors wound counter-clockwise (RFC 7946). Its area stays within
+``MAX_AREA_ERROR_PCT`` of the original and its text within ``MAX_BYTES``:
 
 1. a shape whose text fits already is kept as it is (tolerance 0): a small smooth shape is never made
    coarser than it needs to be;
@@ -125,11 +126,13 @@ def _rings(geometry: shapely.Geometry) -> tuple[int, int]:
 
 
 def _simplified(projected: shapely.Geometry, tolerance_m: float) -> shapely.Geometry:
-    """``shapely.simplify(..., preserve_topology=True)``'s result, sooner: the plain Douglas-Peucker result
-    (several times faster) where it is valid and keeps every part and hole, else the topology-preserving one."""
-    quick = shapely.simplify(projected, tolerance_m, preserve_topology=False)
-    if not shapely.is_empty(quick) and shapely.is_valid(quick) and _rings(quick) == _rings(projected):
-        return quick
+    """``shapely.simplify(..., preserve_topology=True)``'s result; for a shape of more than ``_THIN_ABOVE``
+    vertices, sooner: the plain Douglas-Peucker result (several times faster there) where it is valid and
+    keeps every part and hole."""
+    if shapely.get_num_coordinates(projected) > _THIN_ABOVE:
+        quick = shapely.simplify(projected, tolerance_m, preserve_topology=False)
+        if not shapely.is_empty(quick) and shapely.is_valid(quick) and _rings(quick) == _rings(projected):
+            return quick
     return shapely.simplify(projected, tolerance_m, preserve_topology=True)
 
 
@@ -172,10 +175,12 @@ def simplify_for_web(
     """
     projected = project(geometry) if projected is None else projected
     area = float(shapely.area(projected))
-    if shapely.get_num_coordinates(geometry) * _MIN_BYTES_PER_VERTEX <= max_bytes:
+    if shapely.get_num_coordinates(geometry) * _MIN_BYTES_PER_VERTEX <= max_bytes and len(
+        shapely.to_geojson(shapely.set_precision(geometry, _GRID_DEGREES, mode="pointwise")).encode()
+    ) <= max_bytes:  # fits as it is (on the 5-decimal grid: what is sent, but for winding and repairs): kept
         back = _snapped(geometry)
         text = shapely.to_geojson(back)
-        if len(text.encode()) <= max_bytes:  # fits as it is: kept, only put on the 5-decimal grid
+        if len(text.encode()) <= max_bytes:
             return WebGeometry(geojson=text, tolerance_m=0.0, area_error_pct=_area_error_pct(back, area))
 
     def attempt(start: shapely.Geometry, tolerance: float) -> _Attempt:

@@ -51,12 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Batch ids are the store's ``Integer`` primary keys: 32-bit on PostgreSQL, so no id is larger.
+#: Batch ids are the store's ``Integer`` keys, 32-bit on PostgreSQL: a larger number is no batch's id
+#: (and PostgreSQL would refuse to compare it: "integer out of range").
 _MAX_BATCH_ID = 2**31 - 1
 
 
 def _set_status(text: str, status: str) -> int:
-    """Exit 2 with "no batch N" for an id that cannot be one (not a whole number, negative, too large)."""
+    """Exit 2 with "no batch N" for an id that is not a stored batch's, whatever it is (a number too large
+    for the store, negative, not a whole number)."""
     batch_id = int(text) if text.isascii() and text.isdigit() else None
     if batch_id is None or batch_id > _MAX_BATCH_ID:
         print(f"no batch {text}: see `python -m metrics batches` for the ids", file=sys.stderr)

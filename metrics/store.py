@@ -307,7 +307,7 @@ def set_batch_status(engine: Engine, batch_id: int, status: str) -> str:
     """
     if status not in ("active", "retracted"):
         raise ValueError(f"unknown batch status {status!r}: use 'active' or 'retracted'")
-    if not 0 < batch_id < 2**63:  # no such id on any store (and PostgreSQL's BIGINT would overflow)
+    if not 0 < batch_id < 2**31:  # no such id on any store (ids are 32-bit integers on PostgreSQL)
         raise LookupError(f"no batch {batch_id}: see `python -m metrics batches` for the ids")
     with write_transaction(engine) as conn:
         previous = conn.scalar(select(Batch.status).where(Batch.id == batch_id))

@@ -4,22 +4,23 @@ Coming in (every importer and CLI option that stores text uses these):
 
 - **Invisible characters** are refused in names (source, definition, region, actor, metric, ...) and
   stripped from free text (notes): C0 and C1 control characters and DEL (tab, line feed and carriage
-  return only where the caller allows them), zero-width characters (U+200B..U+200D, U+2060, U+FEFF),
-  bidi overrides, embeddings, isolates and marks (U+202A..U+202E, U+2066..U+2069, U+200E, U+200F,
-  U+061C), the soft hyphen (U+00AD) and the invisible operators (U+2061..U+2064). They are
+  return only where the caller allows them), zero-width characters (U+200B..U+200D, U+2060, U+FEFF,
+  U+180E), bidi overrides, embeddings, isolates and marks (U+202A..U+202E, U+2066..U+2069, U+200E,
+  U+200F, U+061C), the soft hyphen (U+00AD) and the invisible operators (U+2061..U+2064). They are
   named in messages as ``BEL (U+0007)`` or ``ZERO WIDTH SPACE (U+200B)``; ``visible`` shows a value
   with them escaped, so a message never sends an ESC sequence to a terminal.
 - **Formula-looking text** (``looks_like_formula``): a cell that starts with ``=`` or the full-width
   ``＝`` (after leading spaces) is refused. ``+ - @`` are not refused on the way in: ``-37`` is a
   number and ``+1`` a plain note.
 - **Length limits** (``TEXT_LIMITS`` and friends) are the ``String(n)`` lengths of the store's models
-  in ``metrics.store``, one source of truth for SQLite (which would accept anything) and PostgreSQL
-  (which refuses longer text with a raw error). Lengths count characters, as PostgreSQL does.
+  in ``metrics.tables`` (and its stated limits of free text and web addresses), one source of truth
+  for SQLite (which would accept anything) and PostgreSQL (which refuses longer text with a raw
+  error). Lengths count characters, as PostgreSQL does.
 
 Going out (``write_csv``, used for every CSV the project writes): a text cell or header cell that a
 spreadsheet would run as a formula gets a leading apostrophe (``neutralise``): it starts, after leading
-spaces, with ``= + - @``, tab or carriage return (the OWASP CSV-injection list) or one of their
-full-width and small forms (``＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫``). Text that starts with apostrophes and then such
+spaces, with ``= + - @``, tab or carriage return (the OWASP CSV-injection list) or one of the
+full-width forms ``＝ ＋ － ＠``. Text that starts with apostrophes and then such
 a character gets one more, so ``unneutralise`` (what an importer applies to text cells) gives back
 exactly what was written. Numbers are never changed: ``-37.0`` stays ``-37.0``.
 """
@@ -35,7 +36,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from metrics.store import Base
+from metrics.tables import Batch, Event, Figure, Snapshot
+from metrics.tables import text_limits as _text_limits
 
 __all__ = [
     "BATCH_TEXT_LIMITS",
@@ -58,7 +60,6 @@ __all__ = [
     "over_limit",
     "strip_bad_characters",
     "strip_bad_characters_series",
-    "text_limits",
     "text_problem",
     "unneutralise",
     "unneutralise_series",
@@ -69,7 +70,7 @@ __all__ = [
 # -- invisible characters ----------------------------------------------------------------------------
 
 _C0 = [
-    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR", "SO", "SI", "DLE",
+    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "TAB", "LF", "VT", "FF", "CR", "SO", "SI", "DLE",
     "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US",
 ]  # fmt: skip
 _C1 = [
@@ -84,7 +85,7 @@ CONTROL_NAMES: dict[int, str] = {
 
 #: Invisible formatting characters that are not controls: zero-width, bidi, soft hyphen, invisible operators.
 INVISIBLE_CHARACTERS: frozenset[int] = frozenset(
-    [0x00AD, 0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF]
+    [0x00AD, 0x061C, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF]
     + list(range(0x202A, 0x202F))
     + list(range(0x2066, 0x206A))
 )
@@ -157,8 +158,8 @@ def strip_bad_characters_series(text: pd.Series, *, allow: str = FREE_TEXT_ALLOW
 # -- formula-looking text ----------------------------------------------------------------------------
 
 _REFUSED = re.compile(r"^\s*[=\uff1d]")
-#: Spaces a spreadsheet skips before a formula, then what starts one (OWASP), ASCII, full-width and small.
-_RISKY = re.compile("^'*[ \u00a0\u3000]*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b]")
+#: Spaces a spreadsheet skips before a formula, then what starts one (OWASP), in ASCII and full-width.
+_RISKY = re.compile("^'*[ \u00a0\u3000]*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 
 
 def looks_like_formula(text: str) -> bool:
@@ -238,21 +239,17 @@ def write_csv(
 # -- length limits -----------------------------------------------------------------------------------
 
 
-def text_limits(table: str) -> dict[str, int]:
-    """Column -> the most characters the store keeps, for the ``String(n)`` columns of a store table
-    (``figures``, ``events``, ``snapshots``, ``batches``); text columns without a limit are left out."""
-    limits = {}
-    for column in Base.metadata.tables[table].columns:
-        length = getattr(column.type, "length", None)
-        if isinstance(length, int):
-            limits[column.name] = length
-    return limits
+def _all_text_limits(model: type[Figure | Event | Snapshot | Batch]) -> dict[str, int]:
+    table = model.__table__
+    return _text_limits(model, [c.name for c in table.columns if c.type.python_type is str])
 
 
-TEXT_LIMITS = text_limits("figures")
-EVENT_TEXT_LIMITS = text_limits("events")
-SNAPSHOT_TEXT_LIMITS = text_limits("snapshots")
-BATCH_TEXT_LIMITS = text_limits("batches")
+#: Column -> the most characters the store keeps (``metrics.tables.text_limits``: a ``String(n)`` size,
+#: or the stated limit of free text and web addresses), per table.
+TEXT_LIMITS = _all_text_limits(Figure)
+EVENT_TEXT_LIMITS = _all_text_limits(Event)
+SNAPSHOT_TEXT_LIMITS = _all_text_limits(Snapshot)
+BATCH_TEXT_LIMITS = _all_text_limits(Batch)
 
 
 def length_problem(text: str, column: str, limits: Mapping[str, int] = TEXT_LIMITS) -> str | None:
@@ -280,8 +277,8 @@ def text_problem(
     bad = first_bad_character(text, allow=allow)
     if bad is not None:
         return (
-            f'"{visible(text, allow=allow)}" contains {bad.describe()}, an invisible character',
-            "retype the text without it (it often comes with text copied from a web page or a terminal)",
+            f'"{visible(text, allow=allow)}" holds the invisible character {bad.describe()}',
+            "retype the text without it (it often comes with text copied from a web page or chat)",
         )
     if looks_like_formula(text):
         return (

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from metrics import overview as ov
 from metrics.auth import EditorGate
 from metrics.bundled import ensure_bundled_data
+from metrics.metadata import METRICS
 from metrics.store import database_url, get_engine, list_batches, list_series, read_figures, revision
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 __all__ = [
+    "AREA_PAGE_METRICS",
     "Revision",
     "all_figures",
     "batches",
@@ -31,8 +33,11 @@ __all__ = [
     "data_rows",
     "editor_gate",
     "engine",
+    "every_figure",
     "events",
     "figures_span",
+    "front_cities",
+    "front_view",
     "map_dates",
     "map_figure",
     "overview",
@@ -60,6 +65,10 @@ _log = logging.getLogger("territory")
 
 #: A cache key: the store's URL and its revision (two stores may share a revision number).
 Revision = tuple[str, int]
+#: The metrics of the area pages (Overview, Trends, Map, Regions, Sources): every metric but the
+#: front line's, which the Front line page shows (a count or a length is not an area).
+AREA_PAGE_METRICS = tuple(m for m in METRICS if m not in
+                          ("frontline_length_km", "settlements_held", "population_held", "distance_to_front_km"))
 
 
 def engine() -> Engine:
@@ -99,7 +108,7 @@ def source_choices(rev: Revision) -> dict[str, list[str]]:
 @st.cache_data(max_entries=4, show_spinner=False)
 def whole_territory_figures(rev: Revision):  # a DataFrame of figures
     """The current figures of the whole territory (empty region)."""
-    return read_figures(engine(), regions=[""])
+    return read_figures(engine(), regions=[""], metrics=AREA_PAGE_METRICS)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -206,7 +215,13 @@ def batches(rev: Revision):  # a DataFrame (metrics.store.list_batches)
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def all_figures(rev: Revision):  # a DataFrame of figures
-    """Every current figure, whole territory and regions."""
+    """Every current area figure (``AREA_PAGE_METRICS``), whole territory and regions."""
+    return read_figures(engine(), metrics=AREA_PAGE_METRICS)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def every_figure(rev: Revision):  # a DataFrame of figures
+    """Every current figure, the front line's included (the Data page and its exports)."""
     return read_figures(engine())
 
 
@@ -227,7 +242,7 @@ def data_rows(
     from metrics.export import select_rows
 
     return select_rows(
-        all_figures(rev), sources=source, definitions=definition, batches=batch, metrics=metric, region=region,
+        every_figure(rev), sources=source, definitions=definition, batches=batch, metrics=metric, region=region,
         freq=freq, start=start, end=end,
     )  # fmt: skip
 
@@ -306,3 +321,26 @@ def trend_view(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, 
 
     return view(ov.select_figures(all_figures(rev), sources, definitions), events(rev), metric, freq, region=region,
                 start=start, end=end, unit=unit, rolling=rolling, cumulative=cumulative)  # fmt: skip
+
+
+# -- the Front line page -------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def front_cities() -> tuple[dict[str, int], list[str]]:
+    """The watched cities offered on the Front line page (label -> GeoNames id, largest first) and the
+    labels shown before a user picks (Kramatorsk, Sloviansk, Zaporizhzhia, Kharkiv, Kherson, Sumy)."""
+    from geodata.front_queries import city_choices
+    from geodata.front_view import DEFAULT_CITIES
+
+    choices = city_choices()
+    return choices, [label for label, place in choices.items() if place in DEFAULT_CITIES]
+
+
+@st.cache_data(max_entries=16, show_spinner="Measuring the front line...")
+def front_view(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], start: dt.date | None,
+               end: dt.date | None, cities: tuple[int, ...]):  # fmt: skip  # a geodata.front_view.FrontView
+    """The Front line page's frames, charts and sentences, from one set of frames."""
+    from geodata.front_queries import page_view
+
+    return page_view(engine(), sources=sources, definitions=definitions, start=start, end=end, cities=cities)

@@ -5,10 +5,11 @@ import streamlit as st
 
 from metrics.display import markdown_text as md
 from metrics.events import between
-from metrics.metadata import METRICS, denominator_note, metadata
+from metrics.metadata import denominator_note, metadata
 from metrics.periods import FREQUENCY_NAMES
 from metrics.source_checks import TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, denominators
 from pages import cached, links
+from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
 from pages.downloads import chart_downloads
 
 DASH = "–"  # a value a source does not have

@@ -5,9 +5,10 @@ import datetime as dt
 import streamlit as st
 
 from metrics.display import markdown_text as md
-from metrics.metadata import METRICS, metadata
+from metrics.metadata import metadata
 from metrics.periods import FREQUENCY_BY_NAME
 from pages import cached, links
+from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
 from pages.downloads import chart_downloads
 
 rev = cached.store_revision()

@@ -20,7 +20,7 @@ import pytest
 import shapely
 from sqlalchemy import update
 
-import geodata.ingest
+import geodata.prepare
 from geodata.ingest import MAX_VERTICES
 from geodata.store import current_snapshots, web_geometry
 from geodata.web import MAX_AREA_ERROR_PCT, MAX_BYTES, project, simplify_for_web
@@ -181,7 +181,7 @@ def test_a_file_over_the_vertex_bound_is_refused_before_any_geometry_work(
     cli_on: Callable[[str], Callable[..., Run]], sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert MAX_VERTICES == 2_000_000
-    monkeypatch.setattr(geodata.ingest, "MAX_VERTICES", 1_000)  # the same check on a small file
+    monkeypatch.setattr(geodata.prepare, "MAX_VERTICES", 1_000)  # the same check on a small file
     path = _write_polygon(tmp_path / "ellipse.geojson", _ellipse(1000, 7_500, 5_500))
     result = cli_on(sqlite_url)("import", path, "--source", "T", "--definition", "d", "--date", "2025-11-30")
     assert result.code == 2

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from metrics.bundled import bundled_files
 
 PAGE = "pages/data.py"
 
@@ -21,7 +24,8 @@ def _count(at: AppTest) -> int:
 
 
 def test_all_current_figures_then_narrowed_to_november_2025_monthly_net_change(app: AppTest) -> None:
-    assert _count(app) == 43_066  # every bundled figure: DeepStateMap's 43,064 and ISW's 2
+    shipped = sum(len(pd.read_csv(path)) for path in bundled_files())
+    assert _count(app) == shipped >= 43_066  # every bundled figure: DeepStateMap's 43,064 areas, ISW's 2, ...
     app.multiselect(key="data_metrics").set_value(["net_change_km2"])
     app.selectbox(key="data_region").set_value("whole")
     app.selectbox(key="data_freq").set_value("month")
@@ -42,9 +46,11 @@ def test_source_region_and_batch_filters(app: AppTest) -> None:
     app.selectbox(key="data_region").set_value("UA-14").run()  # Donetsk: two metrics a day
     donetsk = app.dataframe[0].value
     assert set(donetsk["region"]) == {"UA-14"}
-    assert set(donetsk["metric"]) == {"area_controlled_km2", "share_controlled_pct"}
+    assert set(donetsk["metric"]) == {"area_controlled_km2", "share_controlled_pct", "settlements_held",
+                                      "population_held"}  # the front line's counts too (issue 12)
     app.selectbox(key="data_region").set_value("all")
-    app.multiselect(key="data_batches").set_value([2]).run()  # the ISW file
+    isw_batch = [path.name for path in bundled_files()].index("isw_afp_2025-12.csv") + 1  # loaded in file order
+    app.multiselect(key="data_batches").set_value([isw_batch]).run()  # the ISW file
     assert _count(app) == 2
     app.multiselect(key="data_metrics").set_value(["area_lost_km2"]).run()
     assert _count(app) == 0
