@@ -17,7 +17,9 @@ that showing it turns it into markup. Two renderers interpret text:
   and ``- + =``, ``1.`` and ``1)`` at the start, where they would begin a list or a heading. Line
   breaks are folded into one space, so a value cannot start a block (heading, list, quote, table) of
   its own. Other punctuation (``, ; ' " ? % - + . / ( ) !`` elsewhere) stays as it is, so dates and
-  sentences read well in the Markdown source too.
+  sentences read well in the Markdown source too. Streamlit also autolinks ``https://``, ``www.`` and
+  ``a@b.c`` found in the text after the escapes are resolved (a browser test showed it), so an
+  invisible WORD JOINER (U+2060) is put inside each of them: the text reads the same, is no link.
 - **Plotly** (trace names, legend, hover templates and their ``customdata``, annotations, titles,
   subtitles, axis tick labels): a small set of HTML tags (``<a href>``, ``<b>``, ``<br>``, ``<span
   style>``, ...), HTML entities (``&amp;``, ``&#37;``), ``%{...}`` placeholders in hover and text
@@ -38,6 +40,10 @@ __all__ = ["markdown_text", "plotly_text"]
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_~\[\]<>&$:@|#]")
 # where '.', '/', ')' matter: GFM's www. autolinks, Streamlit's :material/ icons, "1." and "1)" lists at the start
 _MARKDOWN_CONTEXT = re.compile(r"(?i)(?<![a-z0-9])(www)(\.)|(material)(/)|^(\s*\d+)([.)])|^(\s*)([-+=])")
+# Streamlit (remark-gfm) autolinks "http://", "https://", "www." and e-mail addresses found in the text
+# *after* escapes are resolved, so a backslash cannot stop it: a WORD JOINER (U+2060, invisible, no
+# width) goes between the ':' and the '//', the 'www' and the '.', and before the '@'.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\\\.)|(?<=\w)(?=\\@)")
 _LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029\v\f\x85]+\s*")
 _PLOTLY_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "%": "&#37;", "$": "&#36;"}
 _PLOTLY_SPECIAL = re.compile("[&<>%$]")
@@ -53,7 +59,7 @@ def markdown_text(value: object) -> str:
     if value is None:
         return ""
     text = _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), _LINE_BREAKS.sub(" ", str(value)))
-    return _MARKDOWN_CONTEXT.sub(_escape_second, text)
+    return _AUTOLINK.sub("\u2060", _MARKDOWN_CONTEXT.sub(_escape_second, text))
 
 
 def _escape_second(match: re.Match[str]) -> str:
