@@ -1,30 +1,23 @@
-"""Computing the shipped figures from all DeepStateMap snapshots (areas, shares, per oblast).
-
-Target (issue 2): under 60 s for the 769 snapshots in ../shared/data/deepstate. Writes nothing.
-"""
+"""Building every shipped figure file from ../shared/data (issue 11: under 2 minutes), and each file's
+share of it. Writes nothing (the figures are made in memory)."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from benchmarks._common import report, shared_files
-
-NAME = "benchmarks.shipped_figures"
+from benchmarks._common import SHARED_DATA, report
+from geodata.build import FIGURE_FILES
 
 
-def main(shared: Path | None = None) -> None:
-    """``shared``: the team's data folder (default ``benchmarks._common.shared_data_dir()``)."""
-    files = shared_files(NAME, "deepstate/deepstate_occupied_daily.parquet", folder=shared)
-    if files is None:
-        return
-    from geodata.build import deepstate_figures
-
-    started = time.perf_counter()
-    figures = deepstate_figures(files[0])
-    total = time.perf_counter() - started
-    print(f"{figures['date'].nunique()} snapshots; {len(figures):,} figures")
-    report("shipped DeepStateMap figures (read + areas + per-oblast overlay)", total, 60)
+def main() -> None:
+    total = 0.0
+    for name, (make, inputs) in FIGURE_FILES.items():
+        started = time.perf_counter()
+        figures = make(*[SHARED_DATA / p for p in inputs])
+        elapsed = time.perf_counter() - started
+        total += elapsed
+        print(f"{name}: {len(figures):,} figures in {elapsed:.1f} s")
+    report("all shipped figure files (read + areas + per-oblast overlay + marks)", total, 120)
 
 
 if __name__ == "__main__":

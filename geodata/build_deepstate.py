@@ -17,7 +17,7 @@ import pandas as pd
 
 from geodata import deepstate
 from geodata.boundaries import load_regions
-from geodata.snapshots import EDGE_METHOD, EDGE_TOLERANCE_M, figures_from_snapshots
+from geodata.snapshots import EDGE_NOTE, EDGE_TOLERANCE_M, figures_from_snapshots
 from metrics.metadata import official_area_km2
 from metrics.quality import BREAK, GLITCH, frozen_runs, mark, suspect_jumps
 
@@ -53,7 +53,7 @@ def deepstate_figures(sources: Sequence[Path]) -> pd.DataFrame:
         edge_tolerance_m=EDGE_TOLERANCE_M,
     )
     unit_share = (figures["region"] != "") & (figures["metric"] == "share_controlled_pct")
-    figures.loc[unit_share, "notes"] = figures.loc[unit_share, "notes"] + "; " + EDGE_METHOD
+    figures.loc[unit_share, "notes"] = figures.loc[unit_share, "notes"] + "; " + EDGE_NOTE
     history = figures["date"] <= _HISTORY_END
     figures["source_url"] = URL
     figures.loc[history, "source_url"] = HISTORY_URL

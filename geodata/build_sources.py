@@ -19,7 +19,7 @@ import pandas as pd
 
 from geodata.areas import to_equal_area
 from geodata.boundaries import load_regions
-from geodata.snapshots import EDGE_METHOD, EDGE_TOLERANCE_M, figures_from_snapshots
+from geodata.snapshots import EDGE_NOTE, EDGE_TOLERANCE_M, figures_from_snapshots
 from metrics.metadata import official_area_km2
 from metrics.quality import BREAK, GLITCH, mark, suspect_jumps, unrecorded_steps
 
@@ -183,7 +183,7 @@ def _liveuamap_units(parquet: Path, break_days: pd.Series) -> pd.DataFrame:
     )  # fmt: skip
     units = units[(units["region"] != "") & ~units["region"].isin(_CRIMEA_UNITS)].copy()
     share = units["metric"] == "share_controlled_pct"
-    units.loc[share, "notes"] = units.loc[share, "notes"] + "; " + EDGE_METHOD
+    units.loc[share, "notes"] = units.loc[share, "notes"] + "; " + EDGE_NOTE
     units = units.assign(source_url=LIVEUAMAP_URL, published="", quality="")
     month_ends = sorted(units["date"].unique())
     for day in break_days:

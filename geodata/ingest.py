@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 
 from geodata.areas import to_equal_area
 from geodata.boundaries import load_regions
+from geodata.front_figures import front_figures
 from geodata.prepare import (
     FORMATS_HINT,
     MAX_VERTICES,
@@ -275,8 +276,11 @@ def import_prepared(
 
     from metrics.schema import validate_figures  # pandera: imported only when something is stored
 
-    figures = validate_figures(figures[figures["date"].isin(to_store["date"])].assign(source_url=source_url))
     kept = np.flatnonzero(snaps["stored"].to_numpy())
+    front = front_figures(to_store[["date", "geometry"]], source=source, definition=definition, notes=notes_text,
+                          territory=territory, actor=actor, projected=list(projected.values[kept]))  # fmt: skip
+    figures = pd.concat([figures[figures["date"].isin(to_store["date"])], front], ignore_index=True)
+    figures = validate_figures(figures.assign(source_url=source_url))
     pairs = list(zip(to_store.geometry.values, projected.values[kept], strict=True))
     web = [w for part in threaded(_simplify_all, chunks(pairs)) for w in part]
     stored = store_once(engine, sha256=digest, filename=filename or name, rows=len(figures), who=who,

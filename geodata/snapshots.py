@@ -15,8 +15,8 @@ from geodata.boundaries import load_outline
 from metrics.metadata import official_area_km2
 
 __all__ = [
-    "DENOMINATORS", "EDGE_TOLERANCE_M", "EDGE_METHOD", "edge_slivers_km2", "figures_from_snapshots", "share_pct",
-    "territory_area_km2",
+    "DENOMINATORS", "EDGE_METHOD", "EDGE_NOTE", "EDGE_TOLERANCE_M", "edge_slivers_km2", "figures_from_snapshots",
+    "share_pct", "territory_area_km2",
 ]  # fmt: skip
 
 #: The denominators of a territory's share (DESIGN.md): the official area, or the shipped outline's.
@@ -29,6 +29,8 @@ EDGE_METHOD = (
     "held, within 3 km of the unit's outer edge (coast or state border), and wholly within 3 km of the held "
     "area: the source's coastline or border drawn differently from Natural Earth's, not unheld land"
 )
+#: The same in a few words, for each figure's notes (the method in full: SOURCES.md, metadata.toml).
+EDGE_NOTE = "unit share without edge slivers (3 km; geodata/data/SOURCES.md)"
 _WORKERS = 2
 _SIMPLIFY_M = 250.0  # the held area is simplified by this before the buffer (and the buffer widened by it)
 

@@ -57,14 +57,16 @@ def test_an_import_stores_one_batch_with_snapshots_and_derived_figures(engine: E
 
     figures = read_figures(engine, sources=["Test"])
     assert set(figures["batch_id"]) == {result.batch_id} and figures["derived"].all()
-    assert len(figures) == 2 * 28 * 2  # 2 dates x (whole + 27 regions) x (area, share)
+    areas = figures[figures["metric"].isin(["area_controlled_km2", "share_controlled_pct"])]
+    assert len(areas) == 2 * 28 * 2  # 2 dates x (whole + 27 regions) x (area, share); the front line's besides
     area, share = _whole(engine, "area_controlled_km2"), _whole(engine, "share_controlled_pct")
     assert area.tolist() == pytest.approx([10_000.0, 15_000.0], abs=0.001)
     assert share.tolist() == pytest.approx([10_000 / OFFICIAL_KM2 * 100, 15_000 / OFFICIAL_KM2 * 100], abs=0.001)
     # the squares lie inside the outline: the regions' areas add up to the whole
     regions = figures[(figures["region"] != "") & (figures["metric"] == "area_controlled_km2")]
     assert regions.groupby("date")["value"].sum().tolist() == pytest.approx([10_000.0, 15_000.0], abs=0.01)
-    assert counts(engine) == {"batches": 1, "figures": 112, "snapshots": 2}
+    # 112 area figures and 22 of the front line (length, settlements, population)
+    assert counts(engine) == {"batches": 1, "figures": 112 + 22, "snapshots": 2}
 
 
 def area_of(geometry: shapely.Geometry) -> float:
@@ -290,3 +292,19 @@ def test_shares_divide_by_the_official_area_or_by_the_mapped_outline() -> None:
     assert share_pct(115_736.6, basis="mapped") == pytest.approx(19.319, abs=0.001)
     with pytest.raises(ValueError, match="unknown denominator"):
         territory_area_km2("UKR", "guessed")  # type: ignore[arg-type]
+
+
+def test_an_imported_snapshot_brings_its_front_line_figures_in_the_same_batch(engine: Engine) -> None:
+    """The import hook (geodata.front_figures): length of the front and settlements held, stored with the
+    area figures of the same batch, in well under a second per snapshot."""
+    import time
+
+    started = time.perf_counter()
+    result = _import(engine, "two_dates.geojson", date_field="as_of")
+    seconds = time.perf_counter() - started
+    figures = read_figures(engine, sources=["Test"])
+    front = figures[figures["metric"].isin(["frontline_length_km", "settlements_held", "population_held"])]
+    assert set(front["metric"]) == {"frontline_length_km", "settlements_held", "population_held"}
+    assert set(front["batch_id"]) == {result.batch_id}
+    assert (front.loc[front["metric"] == "frontline_length_km", "value"] > 0).all()
+    assert seconds < 30  # the whole import of two dates; the hook itself is about 10 ms a snapshot

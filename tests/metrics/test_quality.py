@@ -119,3 +119,32 @@ def test_no_flow_crosses_a_break() -> None:
     flows = ordered.groupby(["source", "segment"])["value"].diff().dropna()
     assert flows.abs().max() < 100  # the -16,629 step is never a flow
     assert flows.sum() == pytest.approx(10 + 9 + 30)
+
+
+# --- the pipelines honour the marks (metrics/pipelines.py) ------------------------------------------
+
+
+def _stocks(values: list[float], quality: list[str], start: str = "2024-01-31") -> pd.DataFrame:
+    dates = pd.date_range(start, periods=len(values), freq="ME")
+    return pd.DataFrame({
+        "date": dates, "period_start": dates, "territory": "UKR", "region": "", "actor": "RU",
+        "metric": "area_controlled_km2", "value": values, "source": "S", "definition": "d", "source_url": "",
+        "published": "", "notes": "", "batch_id": 1, "derived": False, "quality": quality,
+    })  # fmt: skip
+
+
+def test_monthly_net_change_leaves_glitches_out_and_never_crosses_a_break() -> None:
+    from metrics.pipelines import by_period, change_over_days
+
+    stocks = _stocks([100_000, 100_100, 20_000, 100_300, 83_700, 83_800],
+                     ["", "", GLITCH, "", BREAK, ""])  # fmt: skip
+    changes = by_period(stocks, "net_change_km2", "M").set_index("date")["value"]
+    # Feb +100; March's glitch is left out (its stock is February's, carried); April +200 over two months;
+    # May holds the break: no change; June +100
+    assert changes.index.strftime("%Y-%m").tolist() == ["2024-02", "2024-03", "2024-04", "2024-06"]
+    assert changes.tolist() == [100, 0, 200, 100]
+    ends = by_period(stocks, "area_controlled_km2", "M").set_index("date")
+    assert ends.loc["2024-03-31", "value"] == 100_100 and bool(ends.loc["2024-03-31", "carried_forward"])
+    recent = change_over_days(stocks, 30)
+    assert recent["value"].tolist() == [100]  # May 31 -> June 30: after the break
+    assert change_over_days(stocks, 70).empty  # the baseline lies before the break

@@ -35,9 +35,9 @@ def test_dates_are_month_ends_and_the_latest_unless_every_day(
 ) -> None:
     app = open_app(loaded_store, PAGE)
     slider = app.select_slider(key="map_date")
-    assert slider.value == "2026-08-21"
+    assert slider.value == "2026-10-09"  # DeepStateMap's last day (a late raw file)
     assert "2025-11-30" in slider.options and "2025-11-29" not in slider.options
-    assert "Share of each oblast held by Russian forces, 2026-08-21" in _title(app)
+    assert "Share of each oblast held by Russian forces, 2026-10-09" in _title(app)
     app.toggle(key="map_daily").set_value(True).run()
     assert "2025-11-29" in app.select_slider(key="map_date").options
     app.select_slider(key="map_date").set_value("2025-11-29").run()
