@@ -6,7 +6,6 @@ a reporter can quote. Pure: frames in, frames, figures and text out (no streamli
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import pandas as pd
@@ -15,6 +14,7 @@ import plotly.graph_objects as go
 from geodata.gazetteer import load_settlements
 from geodata.settlements import taken_and_lost
 from metrics.charts import house_layout, series_colours
+from metrics.display import plotly_text as pt
 from metrics.metadata import metadata
 
 __all__ = [
@@ -52,12 +52,13 @@ class FrontView:
 
 
 def _label(frame: pd.DataFrame) -> pd.Series:
-    return frame["source"] + " (" + frame["definition"] + ")"
+    """"source (definition)" as plotly text: stored names escaped (``metrics.display.plotly_text``)."""
+    return frame["source"].map(pt) + " (" + frame["definition"].map(pt) + ")"
 
 
 def _source_text(frame: pd.DataFrame) -> str:
     last = frame.sort_values("date").groupby(["source", "definition"]).tail(1)
-    parts = [f"{r.source} ({r.definition}) polygons, as of {r.date:%Y-%m-%d}" for r in last.itertuples()]
+    parts = [f"{pt(r.source)} ({pt(r.definition)}) polygons, as of {r.date:%Y-%m-%d}" for r in last.itertuples()]
     return "Source: computed by this project from " + "; ".join(parts) + ". Gazetteer: GeoNames (CC BY 4.0)"
 
 
@@ -73,7 +74,7 @@ def series_chart(series: pd.DataFrame, metric: str) -> go.Figure | None:
     fig = go.Figure()
     for label, part in rows.groupby(labels, sort=True):
         mode = "lines+markers" if len(part) <= 60 else "lines"
-        hover = f"%{{y:,.0f}} {unit}<extra>{html.escape(label)}</extra>"
+        hover = f"%{{y:,.0f}} {unit}<extra>{label}</extra>"
         fig.add_scatter(x=part["date"], y=part[metric], name=label, mode=mode,
                         line={"color": colours[label], "width": 2}, hovertemplate=hover)
     fig.update_xaxes(type="date")
@@ -139,14 +140,14 @@ def distance_chart(distances: pd.DataFrame, closest: pd.DataFrame) -> go.Figure 
     """Lines of the distance from each city to the front, per source, the closest approach marked."""
     if distances.empty:
         return None
-    labels = distances["city"] + " · " + _label(distances)
+    labels = distances["city"].map(pt) + " · " + _label(distances)
     colours = series_colours(labels.unique().tolist())
     fig = go.Figure()
     for label, part in distances.groupby(labels, sort=True):
-        hover = f"%{{y:,.1f}} km<extra>{html.escape(label)}</extra>"
+        hover = f"%{{y:,.1f}} km<extra>{label}</extra>"
         fig.add_scatter(x=part["date"], y=part["distance_km"], name=label, mode="lines",
                         line={"color": colours[label]}, hovertemplate=hover)
-    near = closest.assign(label=closest["city"] + " · " + _label(closest))
+    near = closest.assign(label=closest["city"].map(pt) + " · " + _label(closest))
     marks = [colours.get(x, "#000") for x in near["label"]]
     fig.add_scatter(x=near["date"], y=near["distance_km"], mode="markers", name="closest approach",
                     marker={"symbol": "triangle-down", "size": 11, "color": marks,

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from geodata.areas import to_equal_area
 from geodata.boundaries import load_regions
 from metrics.charts import house_layout
+from metrics.display import plotly_text as pt
 
 __all__ = [
     "CONTROL_COLOUR", "GAINED_COLOUR", "LOST_COLOUR", "SHARE_COLOURSCALE", "add_change_polygons", "add_control_polygon",
@@ -181,8 +182,8 @@ def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: p
     fig = region_change_map(
         values,
         title=f"Change of the area held per oblast, {start:%Y-%m-%d} to {end:%Y-%m-%d}",
-        subtitle=f"{source}; red: gained by Russian forces, blue: lost",
-        source=f"Source: {source}, figures of {before:%Y-%m-%d} and {end:%Y-%m-%d} (latest on or before each)",
+        subtitle=f"{pt(source)}; red: gained by Russian forces, blue: lost",
+        source=f"Source: {pt(source)}, figures of {before:%Y-%m-%d} and {end:%Y-%m-%d} (latest on or before each)",
     )
     note = f"Per oblast, {source}'s figures: the area held at the end of the period minus the day before it."
     try:
@@ -206,14 +207,15 @@ def share_map(engine: Engine, values: pd.DataFrame, *, source: str, definition: 
     fig = region_share_map(
         values,
         title=f"Share of each oblast held by Russian forces, {on:%Y-%m-%d}",
-        subtitle=f"{source} ({definition}); share = area held in the oblast / oblast area (Natural Earth 10m)",
+        subtitle=f"{pt(source)} ({pt(definition)}); share = area held in the oblast / oblast area (Natural Earth 10m)",
         source=source_text,
     )
     snapshot = snapshot_for_map(engine, source=source, definition=definition, on_or_before=on)
     if snapshot is None:
         return fig, "Oblasts coloured from the figures; the store holds no polygon of this source."
     date, area, web = snapshot
-    add_control_polygon(fig, web.geometry, label=f"Area held per {source}'s polygon, {date:%Y-%m-%d}: {area:,.0f} km²")
+    label = f"Area held per {pt(source)}'s polygon, {date:%Y-%m-%d}: {area:,.0f} km²"
+    add_control_polygon(fig, web.geometry, label=label)
     return fig, f"Oblasts coloured from the figures; the hatched outline is {source}'s polygon of {date:%Y-%m-%d}."
 
 
@@ -245,7 +247,7 @@ def date_map(engine, figures: pd.DataFrame, *, source: str, definition: str, on:
         values = regions_on(figures, source, definition, on).rename(
             columns={"share_pct": "share_controlled_pct", "area_km2": "area_controlled_km2"}
         )
-        text = f"Source: {source} ({definition}), latest figures on or before {on:%Y-%m-%d}"
+        text = f"Source: {pt(source)} ({pt(definition)}), latest figures on or before {on:%Y-%m-%d}"
         return share_map(engine, values.dropna(subset=["share_controlled_pct"]), source=source,
                          definition=definition, on=on, source_text=text)  # fmt: skip
     since = pd.Timestamp(compare_from)
@@ -253,8 +255,8 @@ def date_map(engine, figures: pd.DataFrame, *, source: str, definition: str, on:
     fig = region_change_map(
         table,
         title=f"Change of the area held per oblast, {since:%Y-%m-%d} to {on:%Y-%m-%d}",
-        subtitle=f"{source} ({definition}); red: gained by Russian forces, blue: lost",
-        source=f"Source: {source} ({definition}), latest figures on or before each date",
+        subtitle=f"{pt(source)} ({pt(definition)}); red: gained by Russian forces, blue: lost",
+        source=f"Source: {pt(source)} ({pt(definition)}), latest figures on or before each date",
     )
     try:
         change = snapshot_change(engine, source=source, definition=definition, start=since, end=on)

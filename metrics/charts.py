@@ -1,8 +1,13 @@
 """Charts in the house style: one colour-blind-safe palette, a title, a subtitle with the
-definitions, and a source line with the as-of date drawn on the figure itself."""
+definitions, and a source line with the as-of date drawn on the figure itself.
+
+Stored text (sources, definitions, labels, event texts) enters a figure only through
+``metrics.display.plotly_text``, so a source named ``<a href=...>`` shows as text, never as a link; the
+charts' own markup (``<br>``, ``<extra>``) is added around it."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -10,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from metrics.display import plotly_text as pt
 from metrics.event_markers import add_break_markers, add_event_markers
 from metrics.metadata import metadata
 from metrics.periods import FREQUENCY_NAMES, period_name
@@ -38,9 +44,10 @@ def series_colours(labels: Sequence[str]) -> dict[str, str]:
 
 
 def source_line(as_of: pd.DataFrame) -> str:
-    """``Source: A (definition), as of DATE; B (...)...`` from rows with source, definition, date."""
+    """``Source: A (definition), as of DATE; B (...)...`` from rows with source, definition, date: plotly
+    text, the sources and definitions escaped (``metrics.display.plotly_text``)."""
     parts = [
-        f"{row.source} ({row.definition}), as of {row.date:%Y-%m-%d}"
+        f"{pt(row.source)} ({pt(row.definition)}), as of {row.date:%Y-%m-%d}"
         for row in as_of.sort_values("source").itertuples()
     ]
     return "Source: " + "; ".join(parts) if parts else "Source: no figures"
@@ -60,7 +67,7 @@ def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, heig
     if "<br>" not in subtitle:
         subtitle = _wrap(subtitle, _SUBTITLE_CHARS)
     if "<br>" not in source:
-        source = "<br>".join(_wrap(part, _SOURCE_CHARS) for part in source.split("; "))
+        source = "<br>".join(_wrap(part, _SOURCE_CHARS) for part in _source_parts(source))
     entries = len({(t.legendgroup or t.name) for t in fig.data if t.name and t.showlegend is not False})
     top = 22 + 23 * (title.count("<br>") + 1) + 17 * (subtitle.count("<br>") + 1) + 14
     bottom = 40 + 26 * entries + 15 * (source.count("<br>") + 1) + 14
@@ -97,25 +104,26 @@ def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame, *, eve
     for (source, definition), rows in monthly.groupby(["source", "definition"]):
         label = f"{source} ({definition})"
         fig.add_bar(
-            x=rows["period_start"] + pd.Timedelta(days=14), y=rows["value"], name=label, legendgroup=label,
+            x=rows["period_start"] + pd.Timedelta(days=14), y=rows["value"], name=pt(label), legendgroup=pt(label),
             marker_color=colours[label], customdata=[period_name(d, "M") for d in rows["period_start"]],
-            hovertemplate="%{customdata}: %{y:+,.0f} km²<extra>" + label + "</extra>", row=1, col=1,
+            hovertemplate="%{customdata}: %{y:+,.0f} km²<extra>" + pt(label) + "</extra>", row=1, col=1,
         )  # fmt: skip
     fig_labels = {trace.name for trace in fig.data}
     for (source, definition), rows in shares.groupby(["source", "definition"]):
         label = f"{source} ({definition})"
         fig.add_scatter(
-            x=rows["date"], y=rows["value"], name=label, legendgroup=label, showlegend=label not in fig_labels,
+            x=rows["date"], y=rows["value"], name=pt(label), legendgroup=pt(label),
+            showlegend=pt(label) not in fig_labels,
             mode="lines" if len(rows) > 1 else "markers", marker={"size": 10, "symbol": "diamond"},
             line={"color": colours[label], "width": 2}, marker_color=colours[label],
-            hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} %<extra>" + label + "</extra>", row=2, col=1,
+            hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} %<extra>" + pt(label) + "</extra>", row=2, col=1,
         )  # fmt: skip
     fig.update_layout(barmode="group", bargap=0.15)
     fig.update_xaxes(type="date", title=None)
     fig.update_yaxes(title="Net change, km²", tickformat="+,", zeroline=True, zerolinecolor="#888", row=1, col=1)
     fig.update_yaxes(title="Share held, %", ticksuffix=" %", row=2, col=1)
     as_of = pd.concat([monthly, shares]).sort_values("date").groupby(["source", "definition"]).tail(1)
-    definitions = "; ".join(f"{r.source}: {r.definition}" for r in labels.sort_values("source").itertuples())
+    definitions = "; ".join(f"{pt(r.source)}: {pt(r.definition)}" for r in labels.sort_values("source").itertuples())
     meta = metadata()["metrics"]
     fig = house_layout(
         fig,
@@ -140,7 +148,8 @@ def before_after_chart(series: pd.DataFrame, *, title: str) -> go.Figure:
     """One series as the store has it now (grey) and as it will be after an upload (colour).
 
     ``series``: rows of ``metrics.ingest.affected_series`` for one series, with ``state`` 'before'
-    or 'after'. Figures that the upload adds or changes are marked on the 'after' line.
+    or 'after'. Figures that the upload adds or changes are marked on the 'after' line. ``title`` is
+    plain text (escaped here).
     """
     fig = go.Figure()
     first = series.iloc[0]
@@ -173,8 +182,8 @@ def before_after_chart(series: pd.DataFrame, *, title: str) -> go.Figure:
     as_of = after.tail(1).assign(source=first["source"], definition=first["definition"])
     return house_layout(
         fig,
-        title=title,
-        subtitle=f"{meta['title']}, {region}: {first['source']} ({first['definition'] or 'no definition'})",
+        title=pt(title),
+        subtitle=f"{meta['title']}, {pt(region)}: {pt(first['source'])} ({pt(first['definition'] or 'no definition')})",
         source=source_line(as_of),
         height=420,
     )
@@ -204,7 +213,8 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
         fig.add_bar(
             x=x_of(band), y=band["spread"], base=band["low"], width=width, name="Spread between the series",
             marker={"color": "rgba(110,110,110,0.22)", "line": {"width": 0}},
-            customdata=list(zip(band["period"], band["low_label"], band["high_label"], strict=True)),
+            customdata=[[pt(v) for v in row] for row in zip(band["period"], band["low_label"], band["high_label"],
+                                                            strict=True)],
             hovertemplate="%{customdata[0]}: spread "
             + ("%{y:.2f} pp" if unit == "%" else "%{y:,.1f} km²")
             + " (lowest %{customdata[1]}, highest %{customdata[2]})<extra></extra>",
@@ -220,11 +230,11 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
             how = "as of " + rows["observed_date"].dt.strftime("%Y-%m-%d")
             how = how.where(~rows["carried_forward"], how + " (carried forward)")
         fig.add_scatter(
-            x=x_of(rows), y=rows["value"], name=label, mode="markers" if len(rows) == 1 else (
+            x=x_of(rows), y=rows["value"], name=pt(label), mode="markers" if len(rows) == 1 else (
                 "lines+markers" if len(rows) <= 60 else "lines"),
             line={"color": colours[label], "width": 2}, marker={"color": colours[label], "size": 8},
             customdata=list(zip(rows["period"], how, strict=True)),
-            hovertemplate="%{customdata[0]}: " + number + " (%{customdata[1]})<extra>" + label + "</extra>",
+            hovertemplate="%{customdata[0]}: " + number + " (%{customdata[1]})<extra>" + pt(label) + "</extra>",
         )  # fmt: skip
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(type="date")
@@ -234,7 +244,7 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
     elif unit == "%":
         fig.update_yaxes(ticksuffix=" %")
     kinds = series[["source", "definition"]].drop_duplicates().sort_values(["source", "definition"])
-    definitions = "; ".join(f"{r.source}: {r.definition or 'no definition'}" for r in kinds.itertuples())
+    definitions = "; ".join(f"{pt(r.source)}: {pt(r.definition or 'no definition')}" for r in kinds.itertuples())
     as_of = (
         series.assign(date=series["observed_date"] if not flow else series["date"])
         .sort_values("date")
@@ -250,7 +260,7 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
         60,
     )
     subtitle += "<br>" + _wrap(f"Definitions: {definitions or 'none chosen'}", 60)
-    source = "<br>".join(_wrap(part, 52) for part in source_line(as_of).split("; "))
+    source = "<br>".join(_wrap(part, 52) for part in _source_parts(source_line(as_of)))
     height = 600
     fig = house_layout(fig, title=title, subtitle=subtitle, source=source, height=height)
     top = 30 + 22 * (title.count("<br>") + 1) + 16 * (subtitle.count("<br>") + 1)
@@ -264,10 +274,35 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
     return _with_events(fig, events, breaks)
 
 
+# "; " between the sources of a source line, not the end of an entity (``&gt; ``) in an escaped name
+_SOURCE_SEPARATOR = re.compile(r"(?<!&lt)(?<!&gt)(?<!&amp)(?<!&#37)(?<!&#36); ")
+
+
+def _source_parts(source: str) -> list[str]:
+    """A source line's parts, one per source."""
+    return _SOURCE_SEPARATOR.split(source)
+
+
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_HIDDEN = re.compile("[\ue000-\uf8ff]")  # Unicode's private use area: stands for one entity while wrapping
+
+
 def _wrap(text: str, width: int) -> str:
-    """``text`` broken into lines of at most ``width`` characters with ``<br>``."""
+    """``text`` broken into lines of at most ``width`` characters with ``<br>``; an entity (``&lt;``,
+    from ``plotly_text``) counts as one character and is never broken."""
+    if _HIDDEN.search(text):  # cannot stand for entities: keep words (and entities) whole
+        return "<br> ".join(textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)) or text
+    entities: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        entities.append(match.group())
+        return chr(0xE000 + len(entities) - 1)
+
+    hidden = _ENTITY.sub(hide, text) if len(_ENTITY.findall(text)) <= 6400 else text
+    lines = textwrap.wrap(hidden, width, break_on_hyphens=False)
+    lines = [_HIDDEN.sub(lambda m: entities[ord(m.group()) - 0xE000], line) for line in lines]
     # "<br> ": the space keeps the words on either side apart in the SVG text (and in its textContent)
-    return "<br> ".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
+    return "<br> ".join(lines) or text
 
 
 #: What the Regions page's bars can show: label -> (column, axis title, number format, hover unit).
@@ -288,7 +323,7 @@ def regions_bar_chart(table: pd.DataFrame, *, measure: str, source: str, definit
         colours = [PALETTE[5] if v > 0 else PALETTE[0] if v < 0 else "#999" for v in rows[column]]
     fig = go.Figure(
         go.Bar(
-            x=rows[column], y=[f"{o} ({r})" for o, r in zip(rows["oblast"], rows["region"], strict=True)],
+            x=rows[column], y=[pt(f"{o} ({r})") for o, r in zip(rows["oblast"], rows["region"], strict=True)],
             orientation="h", marker_color=colours, text=[format(v, fmt) for v in rows[column]],
             textposition="outside", cliponaxis=False,
             hovertemplate="%{y}: %{x:" + fmt + "} " + unit + "<extra></extra>", name=measure,
@@ -304,7 +339,7 @@ def regions_bar_chart(table: pd.DataFrame, *, measure: str, source: str, definit
     fig = house_layout(
         fig,
         title=f"{measure.capitalize()} per oblast, {when}",
-        subtitle=f"Russian forces. {source} ({definition}); share = area held in the oblast / oblast area",
+        subtitle=f"Russian forces. {pt(source)} ({pt(definition)}); share = area held in the oblast / oblast area",
         source=source_line(as_of) if pd.notna(on) else "Source: no figures",
         height=max(420, 26 * len(rows) + 200),
     )
@@ -322,13 +357,13 @@ def trend_chart(series: pd.DataFrame, *, metric: str, freq: str, unit: str, regi
     flow = meta["kind"] == "flow"
     fig = go.Figure()
     for label, rows in series.groupby("label", sort=True):
-        hover = "%{customdata}: %{y:,.2f} " + shown_unit + "<extra>" + label + "</extra>"
+        hover = "%{customdata}: %{y:,.2f} " + shown_unit + "<extra>" + pt(label) + "</extra>"
         if flow and freq in ("M", "Q", "Y") and not rows["note"].str.contains("cumulated|mean").any():
-            fig.add_bar(x=rows["date"], y=rows["value"], name=label, marker_color=colours[label],
+            fig.add_bar(x=rows["date"], y=rows["value"], name=pt(label), marker_color=colours[label],
                         customdata=rows["period"], hovertemplate=hover)  # fmt: skip
         else:
             fig.add_scatter(
-                x=rows["date"], y=rows["value"], name=label, mode="lines+markers" if len(rows) <= 60 else "lines",
+                x=rows["date"], y=rows["value"], name=pt(label), mode="lines+markers" if len(rows) <= 60 else "lines",
                 line={"color": colours[label], "width": 2}, marker={"size": 6}, connectgaps=False,
                 customdata=rows["period"], hovertemplate=hover,
             )  # fmt: skip
@@ -336,13 +371,14 @@ def trend_chart(series: pd.DataFrame, *, metric: str, freq: str, unit: str, regi
     fig.update_xaxes(type="date")
     fig.update_yaxes(title=f"{meta['title']}, {shown_unit}", zeroline=True, zerolinecolor="#888")
     notes = sorted({n for n in series["note"].dropna() if n and not n.startswith("period incomplete")})
-    definitions = "; ".join(f"{s}: {d}" for s, d in series[["source", "definition"]].drop_duplicates().to_numpy())
+    kinds = series[["source", "definition"]].drop_duplicates().to_numpy()
+    definitions = "; ".join(f"{pt(s)}: {pt(d)}" for s, d in kinds)
     as_of = series.dropna(subset=["value"]).sort_values("date").groupby("label").tail(1)
     as_of = as_of.assign(date=as_of["as_of"])
     period = f"per {FREQUENCY_NAMES[freq]}"
     fig = house_layout(
         fig,
-        title=f"{meta['title']}, {region_name}, {period}" + (f" ({'; '.join(notes)})" if notes else ""),
+        title=f"{meta['title']}, {pt(region_name)}, {period}" + (f" ({pt('; '.join(notes))})" if notes else ""),
         subtitle=f"Russian forces. Definitions: {definitions}",
         source=source_line(as_of),
     )

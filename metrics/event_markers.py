@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from metrics.display import plotly_text
+
 __all__ = ["MAX_EVENT_LABELS", "add_break_markers", "add_event_markers", "series_breaks"]
 
 
@@ -49,7 +51,8 @@ def add_event_markers(fig: go.Figure, events: pd.DataFrame, *, max_labels: int =
     ``events``: ``date``, ``label``, ``short_label``, ``source`` (``url`` optional), as from
     ``metrics.events.read_events``. Only events within the dates the figure's traces span are drawn. With
     more than ``max_labels`` of them, or when the labels would need more than three rows, no label is
-    drawn (the markers still hover). Returns ``fig``, changed in place.
+    drawn (the markers still hover). The events' texts are shown as text (``metrics.display.plotly_text``):
+    a label ``<a href=...>`` is no link. Returns ``fig``, changed in place.
     """
     pairs: dict[tuple[str, str], None] = {}
     spans = []
@@ -81,7 +84,8 @@ def add_event_markers(fig: go.Figure, events: pd.DataFrame, *, max_labels: int =
         x=shown["date"], y=[0.985] * len(shown), xaxis=x_ref, yaxis=overlay, mode="markers", name="Events",
         showlegend=False, cliponaxis=False,  # labelled, or self-explaining on hover: no legend row to wrap
         marker={"symbol": "triangle-down", "size": 11, "color": _EVENT_COLOUR},
-        customdata=list(zip(shown["label"], shown["source"], urls.fillna(""), strict=True)),
+        customdata=[[plotly_text(v) for v in row] for row in zip(shown["label"], shown["source"], urls.fillna(""),
+                                                                  strict=True)],  # uploaded: text, not markup
         hovertemplate="<b>%{x|%Y-%m-%d}</b>: %{customdata[0]}<br>Source: %{customdata[1]} %{customdata[2]}"
         "<extra>event</extra>",
     )  # fmt: skip
@@ -94,7 +98,7 @@ def add_event_markers(fig: go.Figure, events: pd.DataFrame, *, max_labels: int =
         right = (day - low).total_seconds() / span > 0.55  # labels near the right edge run leftwards
         fig.add_annotation(  # above the plot, in a strip of the top margin: never over the data
             x=day, xref=x_ref, y=1, yref=f"{y_ref} domain", yanchor="bottom", yshift=2 + _EVENT_ROW_PX * row,
-            text=text, showarrow=False, xanchor="right" if right else "left", xshift=2 if right else -2,
+            text=plotly_text(text), showarrow=False, xanchor="right" if right else "left", xshift=2 if right else -2,
             font={"size": 11, "color": "#222"},
         )  # fmt: skip
     strip = _EVENT_ROW_PX * (max(rows) + 1) + 4

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from metrics.display import markdown_text as md
 from metrics.export import to_bytes
 from metrics.metadata import definition_text, metadata, source_info
 
@@ -82,7 +83,8 @@ def provenance_metadata(
 def _readme(info: Mapping[str, object]) -> str:
     query = info["query"]
     assert isinstance(query, Mapping)
-    chosen = "; ".join(f"{k} = {v}" for k, v in query.items() if v not in (None, "", [], ())) or "all figures"
+    # stored and queried text is Markdown-escaped (metrics.display): a source named [x](url) is no link
+    chosen = md("; ".join(f"{k} = {v}" for k, v in query.items() if v not in (None, "", [], ()))) or "all figures"
     lines = [
         "# Territorial control: exported figures",
         "",
@@ -100,12 +102,12 @@ def _readme(info: Mapping[str, object]) -> str:
     ]
     for item in info["sources"]:  # type: ignore[attr-defined]
         lines.append(
-            f"- **{item['source']}** ({', '.join(item['definitions'])}): {item['publisher']} {item['url']}. "
-            f"Licence: {item['licence'] or 'as published by the source'}"
+            f"- **{md(item['source'])}** ({md(', '.join(item['definitions']))}): {md(item['publisher'])} "
+            f"{md(item['url'])}. Licence: {md(item['licence'] or 'as published by the source')}"
         )
     lines += ["", "## Definitions"]
-    lines += [f"- **{name}**: {text}" for name, text in info["definitions"].items()]  # type: ignore[attr-defined]
-    names = ", ".join(item["source"] for item in info["sources"])  # type: ignore[attr-defined]
+    lines += [f"- **{md(name)}**: {md(text)}" for name, text in info["definitions"].items()]  # type: ignore[attr-defined]
+    names = md(", ".join(item["source"] for item in info["sources"]))  # type: ignore[attr-defined]
     lines += [
         "",
         "## How to cite",

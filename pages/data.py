@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from metrics.api import api_link
+from metrics.display import markdown_text as md
 from metrics.export import to_bytes
 from metrics.metadata import METRICS, metadata
 from metrics.periods import FREQUENCY_BY_NAME
@@ -87,8 +88,8 @@ if rows.empty:
     st.info("Nothing matches: widen the query (an empty choice means all).")
 else:
     st.caption(
-        f"{rows['date'].min():%Y-%m-%d} to {rows['date'].max():%Y-%m-%d}; sources: "
-        + "; ".join(f"{s} ({d})" for s, d in rows[["source", "definition"]].drop_duplicates().itertuples(index=False))
+        md(f"{rows['date'].min():%Y-%m-%d} to {rows['date'].max():%Y-%m-%d}; sources: "
+        + "; ".join(f"{s} ({d})" for s, d in rows[["source", "definition"]].drop_duplicates().itertuples(index=False)))
     )
     stamp = f"{dt.datetime.now(dt.UTC):%Y%m%d}"
     buttons = st.columns(4, width=640)
@@ -110,7 +111,7 @@ else:
         column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD"),
                        "period_start": st.column_config.DateColumn(format="YYYY-MM-DD"),
                        "value": st.column_config.NumberColumn(format="%.2f"),
-                       "source_url": st.column_config.LinkColumn()},
+                       "source_url": st.column_config.TextColumn()},  # uploaded: text, not a link
     )  # fmt: skip
     if len(rows) > len(shown):
         st.caption(f"The first {len(shown):,} of {len(rows):,} rows are shown; the downloads hold all of them.")

@@ -3,6 +3,7 @@ month, the distance of the front to chosen cities, and the settlements that chan
 
 import streamlit as st
 
+from metrics.display import markdown_text as md
 from metrics.images import chart_csv
 from metrics.metadata import metadata
 from pages import cached
@@ -45,7 +46,7 @@ if view.series.empty:
 
 # 2/ show
 for sentence in view.sentences:
-    st.markdown(sentence.replace("$", r"\$"))
+    st.markdown(md(sentence))
 
 st.subheader("The front's length")
 st.plotly_chart(view.length_chart, key="front_length_chart", theme=None)

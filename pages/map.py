@@ -5,6 +5,7 @@ import time
 
 import streamlit as st
 
+from metrics.display import markdown_text as md
 from pages import cached, links
 from pages.downloads import chart_downloads
 
@@ -64,7 +65,7 @@ if play.button("Stop" if st.session_state.get("map_playing") else "Play", key="m
 
 figure, note = cached.map_figure(rev, source, definition, on, since)
 st.plotly_chart(figure, key="map_chart", theme=None)
-st.caption(note)
+st.caption(md(note))
 chart_downloads(
     figure, cached.regions_table(rev, source, definition, on, since),
     name=f"map-{on}" + (f"-vs-{since}" if since else ""), key="map_dl",

@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from metrics.display import markdown_text as md
 from metrics.metadata import denominator_note
 from metrics.overview import UPDATE_HOWTO
 from metrics.trends import RANGE_PRESETS, preset_range
@@ -48,7 +49,7 @@ st.dataframe(
     placeholder="–",
 )  # fmt: skip
 months = ", ".join(f"{r.source} ({r.definition}): {r.last_month}" for r in table.itertuples() if r.last_month)
-st.caption(f"Last full month per series: {months}. – : not published by this source. Areas and shares are the "
+st.caption(f"Last full month per series: {md(months)}. – : not published by this source. Areas and shares are the "
            "latest figures; net changes as reported where a source reports one, else the stock change.")  # fmt: skip
 howto = [text for source, text in UPDATE_HOWTO.items() if source in set(table["source"])]
 if howto:
@@ -56,9 +57,9 @@ if howto:
 
 with st.expander("The latest full month of each series, in words"):
     for sentence in cached.overview_sentences(rev, sources, definitions):
-        st.markdown(f"**{sentence}**")
+        st.markdown(f"**{md(sentence)}**")
 st.markdown("**The largest monthly gains and losses of the whole war**")
-st.markdown("\n".join(f"- {sentence}" for sentence in cached.overview_extremes(rev, sources, definitions)))
+st.markdown("\n".join(f"- {md(sentence)}" for sentence in cached.overview_extremes(rev, sources, definitions)))
 
 # 3/ monthly net change with the share over time
 span = cached.figures_span(rev)
@@ -97,9 +98,9 @@ else:
 st.header("Sources and definitions")
 for item in data.sources:
     st.markdown(
-        f"**{item['source']}** · *{item['definition']}*: {item['definition_text']}  \n"
-        f"Publisher: {item['publisher']} ({item['url']}).  \n"
-        f"Method: {item['method']}  \n"
-        f"Licence: {item['licence']}"
+        f"**{md(item['source'])}** · *{md(item['definition'])}*: {md(item['definition_text'])}  \n"
+        f"Publisher: {md(item['publisher'])} ({md(item['url'])}).  \n"
+        f"Method: {md(item['method'])}  \n"
+        f"Licence: {md(item['licence'])}"
     )
 st.caption(denominator_note())

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from metrics import images
+from metrics.display import markdown_text as md
 from metrics.report import default_period, report_html, report_pdf
 from pages import cached
 
@@ -53,11 +54,11 @@ if (
     )  # fmt: skip
     st.subheader(f"Summary, {start:%Y-%m-%d} to {end:%Y-%m-%d}")
     for sentence in report.sentences:
-        st.markdown(f"- {sentence}")
+        st.markdown(f"- {md(sentence)}")
     st.dataframe(report.kpis, hide_index=True, key="report_kpis")
     st.plotly_chart(report.monthly_chart, key="report_chart", theme=None)
     if report.change_map is not None:
         st.plotly_chart(report.change_map, key="report_map", theme=None)
-    st.caption(report.change_note)
+    st.caption(md(report.change_note))
 else:
     st.info(f"Choose the period (default: {default_start:%B %Y}, the last complete month) and build the report.")

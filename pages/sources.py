@@ -3,6 +3,7 @@ the checks of each source's figures against its own areas. Every control is in t
 
 import streamlit as st
 
+from metrics.display import markdown_text as md
 from metrics.events import between
 from metrics.metadata import denominator_note, metadata
 from metrics.periods import FREQUENCY_NAMES
@@ -99,7 +100,7 @@ else:
     st.plotly_chart(chart, key="sources_chart", theme=None)
     chart_downloads(chart, view.series, name=f"sources-{metric}-per-{period}", key="sources_dl")
 for note in view.notes:
-    st.caption(note)
+    st.caption(md(note))
 
 unit = "%" if meta[metric]["unit"] == "percent" else "km²"
 if meta[metric]["kind"] == "flow":
@@ -149,7 +150,7 @@ if view.shares.empty:
     st.info(f"None of the chosen sources reports a share between {start:%Y-%m-%d} and {end:%Y-%m-%d}.")
 else:
     for sentence in view.share_summary:
-        (st.warning if "cannot check" in sentence else st.success)(sentence)
+        (st.warning if "cannot check" in sentence else st.success)(md(sentence))
     st.dataframe(
         view.shares,
         hide_index=True,
@@ -186,7 +187,7 @@ if view.flows.empty:
     )
 else:
     for sentence in view.flow_summary:
-        (st.warning if "cannot check" in sentence else st.success)(sentence)
+        (st.warning if "cannot check" in sentence else st.success)(md(sentence))
     st.dataframe(
         view.flows,
         hide_index=True,
@@ -262,7 +263,7 @@ with st.expander(f"Events on the chart ({len(shown_events)})"):
                 "label": st.column_config.TextColumn("Event", width="large"),
                 "source": "Source",
                 "notes": "Notes",
-                "url": st.column_config.LinkColumn("Link", display_text="open"),
+                "url": st.column_config.TextColumn("Link"),  # as text: uploaded, never a live link
             },
         )
 st.caption(denominator_note())

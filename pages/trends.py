@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from metrics.display import markdown_text as md
 from metrics.metadata import metadata
 from metrics.periods import FREQUENCY_BY_NAME
 from metrics.trends import RANGE_PRESETS, preset_range
@@ -77,7 +78,7 @@ if view.series.empty:
     )
     st.stop()
 for sentence in view.sentences:
-    st.markdown(f"**{sentence}**")
+    st.markdown(f"**{md(sentence)}**")
 st.plotly_chart(view.chart, key="trends_chart", theme=None)
 chart_downloads(view.chart, view.series, name=f"trend-{metric}-{code or 'UKR'}-{freq_label}", key="trends_dl")
 st.dataframe(

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from metrics import auth, ingest
+from metrics.display import markdown_text as md
 from pages import cached
 from pages._upload import sections
 
@@ -26,7 +27,7 @@ st.caption(
 message = st.session_state.pop("upload_message", None)
 if message is not None:
     status, text = message
-    (st.success if status == "imported" else st.info)(text)
+    (st.success if status == "imported" else st.info)("  \n".join(md(line) for line in text.split("  \n")))
     st.page_link("pages/overview.py", label="See the figures on the Overview")
 
 # 1/ who may change the store

@@ -12,6 +12,7 @@ from geodata import ingest as geo_ingest
 from geodata import sync as geo_sync
 from metrics import auth, events, ingest, review
 from metrics.charts import before_after_chart
+from metrics.display import markdown_text as md
 from metrics.source_checks import new_suspects
 from metrics.store import list_batches, set_batch_status
 from pages import cached
@@ -85,15 +86,15 @@ def figures_section(engine: Engine, *, limit_mb: int, who: str) -> None:
             st.session_state["upload_parsed"] = parsed
             st.session_state["upload_parsed_id"] = uploaded.file_id
         parsed = st.session_state["upload_parsed"]
-        st.caption(
+        st.caption(md(
             f"{parsed.filename}: {parsed.size:,} bytes, read as {parsed.encoding}, "
             f"delimiter {parsed.delimiter!r}, sha256 {parsed.sha256[:12]}"
-        )
+        ))
         if not parsed.ok:
-            st.error(
+            st.error(md(
                 f"{len(parsed.problems)} problem(s) in {parsed.filename}: nothing was stored. "
-                "Fix them in your spreadsheet and upload the file again.",
-            )
+                "Fix them in your spreadsheet and upload the file again."
+            ))
             report = review.problems_table(parsed.problems)
             st.dataframe(report, hide_index=True, key="upload_problems")
             st.download_button(
@@ -106,7 +107,7 @@ def figures_section(engine: Engine, *, limit_mb: int, who: str) -> None:
         else:
             plan = ingest.plan_import(engine, parsed)
             for note in parsed.notes:
-                st.caption(f"Note: {note}")
+                st.caption(md(f"Note: {note}"))
             if plan.existing_batch is not None:
                 batch_id, status = plan.existing_batch
                 st.info(
@@ -192,10 +193,10 @@ def polygons_section(engine: Engine, *, editor: bool, limit_mb: int, client: str
                 geo_file.getvalue(), geo_file.name, date=geo_date, date_field=geo_field.strip() or None, clip=geo_clip
             )
         except geo_ingest.GeoInputError as exc:
-            st.error(
+            st.error(md(
                 f"{len(exc.problems)} problem(s) in {geo_file.name}: nothing was stored. Fix them and upload the "
-                "file again.",
-            )
+                "file again."
+            ))
             st.dataframe(review.geo_problems_table(exc.problems), hide_index=True, key="upload_geo_problems")
         else:
             st.dataframe(
@@ -206,7 +207,7 @@ def polygons_section(engine: Engine, *, editor: bool, limit_mb: int, client: str
                 key="upload_geo_preview",
             )
             for note in prepared.notes:
-                st.caption(f"Note: {note}")
+                st.caption(md(f"Note: {note}"))
             count = len(prepared.snapshots)
             if st.button(f"Store {count} snapshot(s) as a new batch", type="primary", key="upload_geo_commit"):
                 with st.spinner("Measuring areas and per-oblast figures..."):
@@ -217,7 +218,7 @@ def polygons_section(engine: Engine, *, editor: bool, limit_mb: int, client: str
                         )  # fmt: skip
                     except geo_ingest.GeoInputError as exc:
                         result = None
-                        st.error("\n\n".join(exc.problems))
+                        st.error("\n\n".join(md(p) for p in exc.problems))
                 if result is not None:
                     status = "imported" if result.status == "stored" else result.status
                     st.session_state["upload_message"] = (status, "  \n".join(result.summary()))
@@ -275,10 +276,10 @@ def events_section(engine: Engine, *, editor: bool, limit_mb: int, client: str) 
             st.session_state["upload_events_parsed"] = events.parse_events_csv(events_data, events_file.name)
             st.session_state["upload_events_parsed_id"] = events_file.file_id
         parsed_events = st.session_state["upload_events_parsed"]
-        st.caption(
+        st.caption(md(
             f"{parsed_events.filename}: {parsed_events.size:,} bytes, read as {parsed_events.encoding or '?'}, "
             f"delimiter {parsed_events.delimiter!r}, sha256 {parsed_events.sha256[:12]}"
-        )
+        ))
         stored = events.stored_batch(engine, parsed_events)
         if stored is not None:
             st.info(
@@ -286,14 +287,14 @@ def events_section(engine: Engine, *, editor: bool, limit_mb: int, client: str) 
                 "changes nothing." + (" Restore the batch below to show them." if stored[1] != "active" else "")
             )
         elif not parsed_events.ok:
-            st.error(
+            st.error(md(
                 f"{len(parsed_events.problems)} problem(s) in {parsed_events.filename}: nothing was stored. "
-                "Fix them and upload the file again.",
-            )
+                "Fix them and upload the file again."
+            ))
             st.dataframe(review.problems_table(parsed_events.problems), hide_index=True, key="upload_events_problems")
         else:
             for note in parsed_events.notes:
-                st.caption(f"Note: {note}")
+                st.caption(md(f"Note: {note}"))
             st.dataframe(
                 events.plan_events(engine, parsed_events),
                 hide_index=True,
