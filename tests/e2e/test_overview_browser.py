@@ -1,8 +1,7 @@
-"""The Overview in a real browser: the KPI cards, chart and map render with their figures."""
+"""The Overview in a real browser: the table of the latest figures, the chart and the map render."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,38 +13,39 @@ from metrics.bundled import bundled_files
 pytestmark = pytest.mark.browser
 
 
-def test_overview_shows_kpis_chart_and_map(page: Page, app_url: str, tmp_path: Path) -> None:
+def _series_caption(page: Page):  # type: ignore[no-untyped-def]
+    """The caption under the Overview's table that names each series and its last full month (DOM text:
+    the table itself is drawn on a canvas)."""
+    return page.get_by_test_id("stCaptionContainer").filter(has_text="Last full month per series")
+
+
+def test_overview_shows_the_table_chart_and_map(page: Page, app_url: str, tmp_path: Path) -> None:
     page.set_viewport_size({"width": 1400, "height": 2200})
     page.goto(app_url)
-    cards = page.get_by_test_id("stMetric")
-    expect(cards.first).to_be_visible(timeout=60_000)
-    expect(cards).to_have_count(8)  # 4 KPIs x (DeepStateMap, ISW)
-
-    area = page.get_by_test_id("stMetric").filter(has_text="Area controlled").first
-    expect(area).to_contain_text(re.compile(r"1\d\d,\d{3} km²"))
-    share_isw = page.get_by_test_id("stMetric").filter(has_text="Share of Ukraine").nth(1)
-    expect(share_isw).to_contain_text("19.30 %")
-    expect(page.get_by_test_id("stMetric").filter(has_text="last full month").nth(1)).to_contain_text("+701 km²")
-    expect(page.get_by_text(re.compile(r"as of 20\d\d-\d\d-\d\d · computed by this project")).first).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)  # one row per series
+    caption = _series_caption(page)
+    expect(caption).to_contain_text("ISW (AFP analysis) (assessed control+claimed): November 2025")
+    expect(caption).to_contain_text("ISW (map layers) (assessed control+advances+claimed)")
+    expect(caption).to_contain_text("The Economist")
+    expect(page.get_by_text("The largest monthly gains and losses of the whole war")).to_be_visible()
 
     # the chart and the map are drawn by plotly in the page (no tiles or CDN involved)
     plots = page.locator(".js-plotly-plot")
     expect(plots).to_have_count(2, timeout=30_000)
-    expect(plots.nth(0)).to_contain_text("Net change in area controlled per full month")
+    expect(plots.nth(0)).to_contain_text("ISW (map layers) (assessed control)")  # a trace per series
     expect(plots.nth(1)).to_contain_text("Share of each oblast held by Russian forces")
     expect(page.get_by_text("Sources and definitions")).to_be_visible()
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
 
 
-def test_overview_numbers_match_the_store(page: Page, app_url: str) -> None:
-    """The DeepStateMap area on screen is the latest whole-territory figure of the shipped file."""
-    shipped = pd.read_csv(next(p for p in bundled_files() if "deepstate" in p.name), keep_default_na=False)
-    whole = shipped[(shipped["region"] == "") & (shipped["metric"] == "area_controlled_km2")]
-    latest = whole.sort_values("date").iloc[-1]
+def test_overview_names_the_latest_deepstatemap_day(page: Page, app_url: str) -> None:
+    """The map's title carries the latest date of the shipped DeepStateMap file."""
+    shipped = pd.read_csv(next(p for p in bundled_files() if p.name == "deepstatemap_occupied.csv.gz"),
+                          keep_default_na=False)  # fmt: skip
+    latest = shipped.loc[shipped["metric"] == "area_controlled_km2", "date"].max()
     page.goto(app_url)
-    area = page.get_by_test_id("stMetric").filter(has_text="Area controlled").first
-    expect(area).to_contain_text(f"{latest['value']:,.0f} km²", timeout=60_000)
-    expect(page.get_by_text(f"as of {latest['date']} · computed by this project").first).to_be_visible()
+    plots = page.locator(".js-plotly-plot")
+    expect(plots.nth(1)).to_contain_text(f"Share of each oblast held by Russian forces, {latest}", timeout=60_000)
 
 
 def test_chart_downloads_are_report_ready_files(page: Page, app_url: str, tmp_path: Path) -> None:
@@ -68,6 +68,7 @@ def test_chart_downloads_are_report_ready_files(page: Page, app_url: str, tmp_pa
     csv.value.save_as(table)
     rows = pd.read_csv(table, keep_default_na=False)
     november = rows[(rows["metric"] == "net_change_km2") & (rows["period_start"] == "2025-11-01")]
-    assert sorted(november["source"]) == ["DeepStateMap", "ISW (AFP analysis)"]
-    assert november.set_index("source").loc["ISW (AFP analysis)", "value"] == 701
-    assert november.set_index("source").loc["DeepStateMap", "value"] == pytest.approx(482.9, abs=0.1)
+    values = {(r.source, r.definition): r.value for r in november.itertuples()}
+    assert values[("ISW (AFP analysis)", "assessed control+claimed")] == 701
+    assert values[("DeepStateMap", "occupied")] == pytest.approx(482.9, abs=0.1)
+    assert values[("ISW (map layers)", "assessed control+advances+claimed")] == pytest.approx(697.6, abs=0.1)

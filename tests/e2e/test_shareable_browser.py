@@ -15,21 +15,23 @@ pytestmark = pytest.mark.browser
 def test_a_link_with_query_parameters_sets_the_sidebar(page: Page, app_url: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 1600})
     page.goto(f"{app_url}/?sources={quote('ISW (AFP analysis)')}")
-    cards = page.get_by_test_id("stMetric")
-    expect(cards.first).to_be_visible(timeout=60_000)
-    expect(cards).to_have_count(4)  # one source: its four KPI cards
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_role("button", name="Remove ISW (AFP analysis)")).to_be_visible()
     expect(sidebar.get_by_role("button", name="Remove DeepStateMap")).to_have_count(0)
-    expect(page.get_by_role("heading", name="ISW (AFP analysis) · assessed control+claimed")).to_be_visible()
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Last full month per series")
+    expect(caption).to_contain_text("ISW (AFP analysis) (assessed control+claimed)")  # its one series
+    expect(caption).not_to_contain_text("DeepStateMap")
 
 
 def test_changing_a_control_writes_the_address(page: Page, app_url: str) -> None:
     page.goto(app_url)
-    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
     page.get_by_test_id("stSidebar").get_by_role("button", name="Remove DeepStateMap").click()
     expect(page).to_have_url(re.compile(r"[?&]sources=ISW"), timeout=30_000)
     shared = page.url
     page.goto("about:blank")
     page.goto(shared)  # the copied link
-    expect(page.get_by_test_id("stMetric")).to_have_count(4, timeout=60_000)
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Last full month per series")
+    expect(caption).to_contain_text("ISW (AFP analysis)", timeout=60_000)
+    expect(caption).not_to_contain_text("DeepStateMap (occupied)")

@@ -56,10 +56,10 @@ def test_upload_commit_see_it_on_the_overview_then_retract(page: Page, own_app_u
 
     # the Overview shows the new source with its figure
     page.get_by_role("link", name="Overview").first.click()
-    expect(page.get_by_text("Browser Desk · assessed control")).to_be_visible(timeout=60_000)
-    shares = page.get_by_test_id("stMetric").filter(has_text="Share of Ukraine")
-    expect(shares).to_have_count(3)  # DeepStateMap, ISW and the new source, side by side
-    expect(shares.filter(has_text="19.45 %")).to_have_count(1)
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Last full month per series")
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Remove Browser Desk")).to_be_visible()
+    expect(caption).to_contain_text("Browser Desk (assessed control): December 2025")  # beside the shipped ones
 
     # retract the batch on /upload: the Overview no longer shows it
     _open_upload(page, own_app_url)
@@ -68,5 +68,6 @@ def test_upload_commit_see_it_on_the_overview_then_retract(page: Page, own_app_u
     page.get_by_role("button", name="Retract").click()
     expect(page.get_by_text("retracted; what it superseded is back")).to_be_visible(timeout=30_000)
     page.goto(own_app_url)
-    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Remove Browser Desk")).to_have_count(0)
     expect(page.get_by_text("Browser Desk")).to_have_count(0)
