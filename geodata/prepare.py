@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +37,10 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from geodata import deepstate
 from geodata.areas import area_km2
 from geodata.boundaries import load_outline
+from geodata.errors import GeoInputError, RetractedImportError
+from geodata.feature_dates import feature_dates, numbers, parse_date
 from geodata.snapshots import territory_area_km2
 
 __all__ = [
@@ -67,22 +68,6 @@ _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "M
 #: first. A file may hold ten times as many in all (the DeepStateMap archive's 769 days hold 2.3 million).
 MAX_VERTICES = 2_000_000
 _MAX_FILE_VERTICES_FACTOR = 10
-
-
-class GeoInputError(ValueError):
-    """Bad input: nothing was stored. ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: str | Sequence[str]) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
-
-
-class RetractedImportError(GeoInputError):
-    """The same import is a batch that a user retracted: restore it rather than import it again."""
-
-    def __init__(self, problem: str, batch_id: int) -> None:
-        super().__init__(problem)
-        self.batch_id = batch_id
 
 
 # -- threads ------------------------------------------------------------------------------------
@@ -168,34 +153,6 @@ class PreparedSnapshots:
     notes: list[str] = field(default_factory=list)
 
 
-def _numbers(positions: np.ndarray, limit: int = 8) -> str:
-    shown = ", ".join(str(p + 1) for p in positions[:limit])
-    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
-    return f"feature{'s' if len(positions) > 1 else ''} {shown}{more}"
-
-
-def parse_date(value: object) -> pd.Timestamp | None:
-    """A feature's date: an ISO date or datetime (normalised to the day), a DeepStateMap archive file
-    name (the map as of the day before the file's date), or None where it is not a date."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp | dt.datetime | dt.date | np.datetime64):
-        stamp = pd.Timestamp(value)
-        return None if pd.isna(stamp) else stamp.tz_localize(None).normalize() if stamp.tzinfo else stamp.normalize()
-    text = str(value).strip()
-    try:
-        return deepstate.as_of_date(deepstate.file_date(text))
-    except ValueError:
-        pass
-    if not text[:4].isdigit() or len(text) < 10 or text[4] != "-":
-        return None
-    try:
-        stamp = pd.Timestamp(text)
-    except ValueError:
-        return None
-    return stamp.tz_localize(None).normalize() if stamp.tzinfo else stamp.normalize()  # the day where it was dated
-
-
 def _polygonal(geometry: shapely.Geometry | None) -> shapely.Geometry | None:
     """The polygonal part of a geometry (None where it has none)."""
     if geometry is None:
@@ -207,80 +164,6 @@ def _polygonal(geometry: shapely.Geometry | None) -> shapely.Geometry | None:
         parts = [p for p in shapely.get_parts(geometry) if shapely.get_type_id(p) in _POLYGONAL and not p.is_empty]
         return shapely.union_all(parts) if parts else None
     return None
-
-
-def _feature_dates(
-    frame: gpd.GeoDataFrame, name: str, date: dt.date | str | None, date_field: str | None, needed: np.ndarray
-) -> tuple[np.ndarray, str | None]:
-    """Each feature's date (datetime64 array; NaT where not ``needed``: features without geometry), and a
-    note on where the dates came from."""
-    if date is not None and date_field is not None:
-        raise GeoInputError(f"{name}: give either --date or --date-field, not both")
-    if date is not None:
-        if isinstance(date, str) and not _is_iso_day(date):
-            raise GeoInputError(f"{name}: --date {date!r} is not a date; use YYYY-MM-DD")
-        stamp = pd.Timestamp(date).normalize()
-        return np.full(len(frame), stamp.to_datetime64()), None
-    fields = [c for c in frame.columns if c != frame.geometry.name]
-    if date_field is not None:
-        if date_field not in frame.columns or date_field == frame.geometry.name:
-            similar = [c for c in fields if c.lower() == date_field.lower()]
-            hint = f"did you mean {similar[0]!r}? " if similar else ""
-            listed = ", ".join(map(str, fields)) if fields else "none"
-            raise GeoInputError(f"{name}: unknown date field {date_field!r}; {hint}fields in the file: {listed} "
-                                "(or give --date YYYY-MM-DD for the whole file)")  # fmt: skip
-        values = frame[date_field].tolist()
-        parsed = [parse_date(v) if need else pd.NaT for v, need in zip(values, needed, strict=True)]
-        problems = [
-            f"{name}:{i + 1}: feature {i + 1}: "
-            + (f"no {date_field} value; every feature needs a date" if _missing(v)
-               else f"{date_field} = {str(v)!r} is not a date; use YYYY-MM-DD")
-            for i, (v, p) in enumerate(zip(values, parsed, strict=True)) if p is None
-        ]  # fmt: skip
-        if problems:
-            raise GeoInputError(problems[:20] + ([f"{name}: ... and {len(problems) - 20} more"] if len(problems) > 20
-                                                 else []))  # fmt: skip
-        archive = all(_is_archive_name(v) for v, need in zip(values, needed, strict=True) if need)
-        note = f"dates from the archive file names in {date_field!r} (file of D = map as of D-1)" if archive else None
-        if not archive:
-            named = [c for c in fields if c != date_field and frame[c].map(_is_archive_name).all()]
-            if named:
-                note = (f"dates taken as they are in {date_field!r}; the field {named[0]!r} holds DeepStateMap archive "
-                        f"file names: --date-field {named[0]} dates each snapshot by the archive's convention (the "
-                        "file of D is the map as of D-1)")  # fmt: skip
-        return np.array([p.to_datetime64() for p in parsed], dtype="datetime64[ns]"), note
-    try:
-        file_day = deepstate.file_date(name)
-    except ValueError:
-        listed = ", ".join(map(str, fields)) if fields else "none"
-        raise GeoInputError(
-            f"{name}: no date for the snapshot; give --date YYYY-MM-DD, or --date-field FIELD naming the field "
-            f"with each feature's date (fields in the file: {listed})"
-        ) from None
-    as_of = deepstate.as_of_date(file_day)
-    note = (f"date {as_of:%Y-%m-%d} from the file name (DeepStateMap archive: the file of {file_day:%Y-%m-%d} "
-            "is the map as of the day before)")  # fmt: skip
-    return np.full(len(frame), as_of.to_datetime64()), note
-
-
-def _is_iso_day(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return False
-    return True
-
-
-def _is_archive_name(value: object) -> bool:
-    try:
-        deepstate.file_date(str(value))
-    except ValueError:
-        return False
-    return True
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)) or str(value) == ""
 
 
 def _coord(value: float) -> str:
@@ -295,7 +178,7 @@ def _check_crs_and_range(frame: gpd.GeoDataFrame, geoms: np.ndarray, keep: np.nd
     bad = np.flatnonzero(keep & ~finite)
     if len(bad):
         raise GeoInputError(
-            f"{name}:{bad[0] + 1}: {_numbers(bad)}: coordinates are not finite numbers (NaN or infinity); "
+            f"{name}:{bad[0] + 1}: {numbers(bad)}: coordinates are not finite numbers (NaN or infinity); "
             "fix or drop the feature"
         )
     crs = frame.crs
@@ -308,7 +191,7 @@ def _check_crs_and_range(frame: gpd.GeoDataFrame, geoms: np.ndarray, keep: np.nd
         b = bounds[bad[0]]
         read_as = "the file declares no CRS" if crs is None else f"the file is read as {declared} (longitude/latitude)"
         raise GeoInputError(
-            f"{name}:{bad[0] + 1}: {_numbers(bad)}: coordinates out of range for longitude/latitude "
+            f"{name}:{bad[0] + 1}: {numbers(bad)}: coordinates out of range for longitude/latitude "
             f"(x {_coord(b[0])} to {_coord(b[2])}, y {_coord(b[1])} to {_coord(b[3])}) and {read_as}; declare its CRS "
             '(GeoJSON "crs" member, Shapefile .prj, GeoPackage srs) or reproject it to EPSG:4326'
         )
@@ -345,12 +228,12 @@ def prepare_snapshots(
             "first (e.g. `ogr2ogr -simplify 10 out.gpkg in.gpkg`: 10 m in the file's CRS units) and import that"
         )
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    dates, date_note = _feature_dates(frame, name, date, date_field, ~missing)
+    dates, date_note = feature_dates(frame, name, date, date_field, ~missing)
     notes = [date_note] if date_note else []
     if missing.all():
         raise GeoInputError(f"{name}: none of its {len(geoms)} features has a geometry; give features with polygons")
     if missing.any():
-        notes.append(f"{_numbers(np.flatnonzero(missing))}: no geometry, skipped")
+        notes.append(f"{numbers(np.flatnonzero(missing))}: no geometry, skipped")
     type_ids = np.where(missing, -1, shapely.get_type_id(geoms))
     crs, crs_note = _check_crs_and_range(frame, geoms, ~missing, name)
     if crs_note:
@@ -369,7 +252,7 @@ def prepare_snapshots(
         reasons = shapely.is_valid_reason(geoms[repair])
         cleaned[repair] = shapely.make_valid(geoms[repair])
         first = str(reasons[0]).split("[")[0]
-        notes.append(f"{_numbers(repair)}: invalid geometry ({first}) repaired with make_valid")
+        notes.append(f"{numbers(repair)}: invalid geometry ({first}) repaired with make_valid")
     cleaned[polygonal] = [_polygonal(g) for g in cleaned[polygonal]]
     kept = np.array([g is not None for g in cleaned])
     dropped = np.flatnonzero(~missing & ~kept)
@@ -381,7 +264,7 @@ def prepare_snapshots(
         )
     if len(dropped):
         kinds = sorted({_TYPE_NAMES.get(int(t), "unknown") for t in type_ids[dropped]})
-        notes.append(f"{_numbers(dropped)}: no area ({', '.join(kinds)}), skipped")
+        notes.append(f"{numbers(dropped)}: no area ({', '.join(kinds)}), skipped")
 
     series = gpd.GeoSeries(cleaned[kept], crs=crs)
     source_crs = crs.to_string()
