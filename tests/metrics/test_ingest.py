@@ -559,7 +559,7 @@ def test_a_failed_import_stores_nothing(engine: Engine) -> None:
 def test_a_dry_run_plans_and_stores_nothing(engine: Engine) -> None:
     result = import_figures(engine, template_csv(), "template.csv", dry_run=True)
     assert result.status == "dry run" and result.batch_id is None
-    assert result.plan.counts() == {"new": 5, "supersedes": 0, "unchanged": 0}
+    assert result.plan.counts() == {"new": 9, "supersedes": 0, "unchanged": 0}  # one row per metric
     assert "nothing stored" in result.message
     assert _counts(engine) == (0, 0)
 
