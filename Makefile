@@ -25,6 +25,7 @@ serve-team: install
 # (as root, installing it where missing) a local server and names an empty database; elsewhere they skip.
 test: install-dev chromium
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	@if [ -z "$$TERRITORY_TEST_PG_URL" ]; then TERRITORY_TEST_PG_URL="$$(.ci/postgres)"; fi; \
 	if [ -n "$$TERRITORY_TEST_PG_URL" ]; then echo "store tests also on PostgreSQL: $$TERRITORY_TEST_PG_URL"; fi; \
 	TERRITORY_TEST_PG_URL="$$TERRITORY_TEST_PG_URL" $(VENV)/bin/python -m pytest

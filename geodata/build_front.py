@@ -177,8 +177,11 @@ def build_front_figures(shared: Path) -> None:
     started = time.perf_counter()
     ds = shared / "deepstate"
     series = [
-        deepstate_series(ds / "deepstate_occupied_history_2022_2024.parquet", ds / "deepstate_occupied_daily.parquet",
-                         ds / "raw_late_2026"),
+        deepstate_series(
+            ds / "deepstate_occupied_history_2022_2024.parquet",
+            ds / "deepstate_occupied_daily.parquet",
+            ds / "raw_late_2026",
+        ),
         liveuamap_series(shared / "liveuamap_nzz" / "nzz_held_month_end.parquet"),
     ]
     read = time.perf_counter() - started

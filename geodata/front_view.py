@@ -52,7 +52,7 @@ class FrontView:
 
 
 def _label(frame: pd.DataFrame) -> pd.Series:
-    """"source (definition)" as plotly text: stored names escaped (``metrics.display.plotly_text``)."""
+    """ "source (definition)" as plotly text: stored names escaped (``metrics.display.plotly_text``)."""
     return frame["source"].map(pt) + " (" + frame["definition"].map(pt) + ")"
 
 
@@ -75,8 +75,14 @@ def series_chart(series: pd.DataFrame, metric: str) -> go.Figure | None:
     for label, part in rows.groupby(labels, sort=True):
         mode = "lines+markers" if len(part) <= 60 else "lines"
         hover = f"%{{y:,.0f}} {unit}<extra>{label}</extra>"
-        fig.add_scatter(x=part["date"], y=part[metric], name=label, mode=mode,
-                        line={"color": colours[label], "width": 2}, hovertemplate=hover)
+        fig.add_scatter(
+            x=part["date"],
+            y=part[metric],
+            name=label,
+            mode=mode,
+            line={"color": colours[label], "width": 2},
+            hovertemplate=hover,
+        )
     fig.update_xaxes(type="date")
     fig.update_yaxes(title=f"{meta['title']}" + (f", {unit}" if unit else ""), rangemode="tozero")
     note = " GeoNames places of 500+ people." if metric != "frontline_length_km" else " Border and coast excluded."
@@ -145,8 +151,14 @@ def distance_chart(distances: pd.DataFrame, closest: pd.DataFrame) -> go.Figure 
     fig = go.Figure()
     for label, part in distances.groupby(labels, sort=True):
         hover = f"%{{y:,.1f}} km<extra>{label}</extra>"
-        fig.add_scatter(x=part["date"], y=part["distance_km"], name=label, mode="lines",
-                        line={"color": colours[label]}, hovertemplate=hover)
+        fig.add_scatter(
+            x=part["date"],
+            y=part["distance_km"],
+            name=label,
+            mode="lines",
+            line={"color": colours[label]},
+            hovertemplate=hover,
+        )
     near = closest.assign(label=closest["city"].map(pt) + " · " + _label(closest))
     marks = [colours.get(x, "#000") for x in near["label"]]
     fig.add_scatter(x=near["date"], y=near["distance_km"], mode="markers", name="closest approach",

@@ -70,6 +70,7 @@ __all__ = [
 
 _SAME_AREA_KM2 = 1e-6  # a stored snapshot within this of a new one is compared geometry by geometry
 
+
 def _simplify_all(pairs: list[tuple[shapely.Geometry, shapely.Geometry]]) -> list[WebGeometry]:
     """Web geometry of (EPSG:4326, equal-area) pairs of the same snapshots."""
     return [simplify_for_web(geometry, projected=metres) for geometry, metres in pairs]
@@ -283,8 +284,14 @@ def import_prepared(
     figures = validate_figures(figures.assign(source_url=source_url))
     pairs = list(zip(to_store.geometry.values, projected.values[kept], strict=True))
     web = [w for part in threaded(_simplify_all, chunks(pairs)) for w in part]
-    stored = store_once(engine, sha256=digest, filename=filename or name, rows=len(figures), who=who,
-                        write=lambda conn, batch_id: insert_snapshots(conn, batch_id, to_store, figures, web=web))
+    stored = store_once(
+        engine,
+        sha256=digest,
+        filename=filename or name,
+        rows=len(figures),
+        who=who,
+        write=lambda conn, batch_id: insert_snapshots(conn, batch_id, to_store, figures, web=web),
+    )
     if not stored.created:  # landed from another process while we were measuring
         return _already_imported(engine, digest, prepared) or _fail(name)
     return ImportResult(name=name, status="stored", batch_id=stored.batch_id, snapshots=summary, notes=prepared.notes,

@@ -79,8 +79,15 @@ def add_control_polygon(fig: go.Figure, geometry: shapely.Geometry, *, label: st
 
 
 def _choropleth(
-    colours: dict[str, tuple[str, str]], *, colourscale: object, cmin: float, cmax: float, colourbar: str, title: str,
-    subtitle: str, source: str,
+    colours: dict[str, tuple[str, str]],
+    *,
+    colourscale: object,
+    cmin: float,
+    cmax: float,
+    colourbar: str,
+    title: str,
+    subtitle: str,
+    source: str,
 ) -> go.Figure:
     """The shipped regions filled with ``colours[region] = (colour, hover label)`` (grey "no figure"
     where missing), with a colour bar from ``cmin`` to ``cmax``, in the house layout."""

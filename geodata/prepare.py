@@ -352,5 +352,3 @@ def _clip(snapshots: gpd.GeoDataFrame, name: str, territory: str) -> gpd.GeoData
 
 
 # -- importing into the store ----------------------------------------------------------------------
-
-

@@ -44,9 +44,7 @@ def covered(held: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> np.ndar
     return np.asarray(shapely.intersects_xy(held, np.asarray(lon, float), np.asarray(lat, float)), dtype=bool)
 
 
-def held_counts(
-    coverage: np.ndarray, places: pd.DataFrame, dates: Sequence[pd.Timestamp]
-) -> pd.DataFrame:
+def held_counts(coverage: np.ndarray, places: pd.DataFrame, dates: Sequence[pd.Timestamp]) -> pd.DataFrame:
     """Settlements and population held per date, whole territory (region "") and per oblast.
 
     ``coverage``: dates x places booleans (``covered`` per snapshot), places in the order of
@@ -113,9 +111,7 @@ def held_on(changes: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
     return state.reindex(every, fill_value=False)
 
 
-def taken_and_lost(
-    changes: pd.DataFrame, places: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
-) -> pd.DataFrame:
+def taken_and_lost(changes: pd.DataFrame, places: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """The places taken and lost in ``[start, end]`` (``PERIOD_COLUMNS``; ``change`` is "taken" or
     "lost"; see the module for what counts), by date then population (largest first).
 

@@ -175,9 +175,11 @@ def simplify_for_web(
     """
     projected = project(geometry) if projected is None else projected
     area = float(shapely.area(projected))
-    if shapely.get_num_coordinates(geometry) * _MIN_BYTES_PER_VERTEX <= max_bytes and len(
-        shapely.to_geojson(shapely.set_precision(geometry, _GRID_DEGREES, mode="pointwise")).encode()
-    ) <= max_bytes:  # fits as it is (on the 5-decimal grid: what is sent, but for winding and repairs): kept
+    if (
+        shapely.get_num_coordinates(geometry) * _MIN_BYTES_PER_VERTEX <= max_bytes
+        and len(shapely.to_geojson(shapely.set_precision(geometry, _GRID_DEGREES, mode="pointwise")).encode())
+        <= max_bytes
+    ):  # fits as it is (on the 5-decimal grid: what is sent, but for winding and repairs): kept
         back = _snapped(geometry)
         text = shapely.to_geojson(back)
         if len(text.encode()) <= max_bytes:
@@ -204,8 +206,10 @@ def simplify_for_web(
             )
         low = high
         high = attempt(low.metres, min(high.tolerance_m * _GROWTH, _MAX_TOLERANCE_M))
-    if high.area_error_pct >= max_area_error_pct and low.metres is projected and (
-        shapely.get_num_coordinates(projected) > _THIN_ABOVE
+    if (
+        high.area_error_pct >= max_area_error_pct
+        and low.metres is projected
+        and (shapely.get_num_coordinates(projected) > _THIN_ABOVE)
     ):  # the search below runs on a thinned copy, not on every vertex
         low = attempt(projected, max(low.tolerance_m, _GRID_M))
         if low.fits(max_bytes) and low.area_error_pct < max_area_error_pct:

@@ -282,8 +282,15 @@ class _Api:
 
 
 def api_link(
-    fmt: str = "csv", *, metrics: Sequence[str] = (), sources: Sequence[str] = (), definitions: Sequence[str] = (),
-    region: str | None = None, freq: str | None = None, start: str | None = None, end: str | None = None,
+    fmt: str = "csv",
+    *,
+    metrics: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    definitions: Sequence[str] = (),
+    region: str | None = None,
+    freq: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
 ) -> str:
     """The API path (with its query) that answers the rows of this filter, e.g. for the Data page."""
     query: list[tuple[str, str]] = [("metric", m) for m in metrics]

@@ -71,8 +71,12 @@ def _figures_writer(path: Path, report: Callable[[str], None]) -> tuple[int, Cal
     report(f"Loading bundled data {path.name}: {len(figures):,} figures")
 
     def write(conn: Connection, batch_id: int) -> None:
-        insert_figures(conn, figures, batch_id,
-                       progress=lambda done, total: report(f"  {path.name}: {done:,}/{total:,} figures stored"))
+        insert_figures(
+            conn,
+            figures,
+            batch_id,
+            progress=lambda done, total: report(f"  {path.name}: {done:,}/{total:,} figures stored"),
+        )
 
     return len(figures), write
 

@@ -157,4 +157,3 @@ def validate_figures(frame: pd.DataFrame, *, lazy: bool = False) -> pd.DataFrame
         derived=frame.get("derived", False),
     )
     return FigureSchema.validate(frame, lazy=lazy)
-

@@ -45,6 +45,7 @@ TOLERANCE_SHARE = 0.005
 _ASOF_DAYS = 7  # another source's figure used for comparison is at most this many days older
 _SERIES = ["territory", "region", "actor", "source", "definition"]
 
+
 def series_label(source: str, definition: str) -> str:
     """``"ISW (AFP analysis) · assessed control+claimed"``; the source alone without a definition."""
     return f"{source} · {definition}" if definition else source

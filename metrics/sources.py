@@ -150,5 +150,3 @@ def sources_view(
         share_summary=check_summaries(shares, "share"),
         flow_summary=check_summaries(flows, "flow"),
     )
-
-

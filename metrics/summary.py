@@ -1,7 +1,7 @@
 """Summary sentences generated from the same frames the charts draw, so text and chart cannot disagree.
 
-    "In November 2025, per DeepStateMap (occupied), Russian forces gained 483 km², the 5th largest
-    monthly gain since July 2024; they hold 19.17 % of Ukraine (as of 2025-11-30)."
+"In November 2025, per DeepStateMap (occupied), Russian forces gained 483 km², the 5th largest
+monthly gain since July 2024; they hold 19.17 % of Ukraine (as of 2025-11-30)."
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from metrics.periods import frequency, period_name
 __all__ = ["extremes_sentences", "flow_clause", "ordinal", "overview_sentences", "trend_sentence"]
 
 
-
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 102nd..."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
@@ -22,7 +21,7 @@ def ordinal(n: int) -> str:
 
 
 def _rank_clause(values: pd.Series, value: float, freq_word: str, since: str) -> str:
-    """", the 5th largest monthly gain since July 2024" among the same-signed values; "" when alone."""
+    """ ", the 5th largest monthly gain since July 2024" among the same-signed values; "" when alone."""
     same = values[values > 0] if value > 0 else values[values < 0].abs()
     if len(same) < 2 or value == 0:
         return ""
@@ -33,7 +32,7 @@ def _rank_clause(values: pd.Series, value: float, freq_word: str, since: str) ->
 
 
 def flow_clause(value: float, unit: str) -> str:
-    """"Russian forces gained 483 km²" (or lost): the clause every summary sentence of a change starts with."""
+    """ "Russian forces gained 483 km²" (or lost): the clause every summary sentence of a change starts with."""
     verb = "gained" if value >= 0 else "lost"
     return f"Russian forces {verb} {abs(value):,.0f} {unit}"
 

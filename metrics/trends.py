@@ -166,7 +166,8 @@ def trend_view(
         return TrendView(series)
     region_name = f"{region_areas('UKR')[region][0]} ({region})" if region else "Ukraine"
     breaks = series_breaks(figures[figures["region"] == region])  # drawn on the chart, with the reason on hover
-    chart = trend_chart(series, metric=metric, freq=freq, unit=unit, region_name=region_name, events=events,
-                        breaks=breaks)
+    chart = trend_chart(
+        series, metric=metric, freq=freq, unit=unit, region_name=region_name, events=events, breaks=breaks
+    )
     sentences = [trend_sentence(rows, metric, freq, unit) for _, rows in series.groupby("label", sort=True)]
     return TrendView(series, chart, [s for s in sentences if s])

@@ -72,8 +72,11 @@ _log = logging.getLogger("territory")
 Revision = tuple[str, int]
 #: The metrics of the area pages (Overview, Trends, Map, Regions, Sources): every metric but the
 #: front line's, which the Front line page shows (a count or a length is not an area).
-AREA_PAGE_METRICS = tuple(m for m in METRICS if m not in
-                          ("frontline_length_km", "settlements_held", "population_held", "distance_to_front_km"))
+AREA_PAGE_METRICS = tuple(
+    m
+    for m in METRICS
+    if m not in ("frontline_length_km", "settlements_held", "population_held", "distance_to_front_km")
+)
 
 
 def engine() -> Engine:

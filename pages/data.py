@@ -32,9 +32,7 @@ st.caption(
 left, middle, right = st.columns(3)
 sources = left.multiselect("Sources", list(choices), key="data_sources", bind="query-params", placeholder="all")
 offered = sorted({d for s in (sources or choices) for d in choices[s]})
-definitions = middle.multiselect(
-    "Definitions", offered, key="data_definitions", bind="query-params", placeholder="all"
-)
+definitions = middle.multiselect("Definitions", offered, key="data_definitions", bind="query-params", placeholder="all")
 metrics = right.multiselect(
     "Metrics", list(METRICS), key="data_metrics", bind="query-params", placeholder="all",
     help="; ".join(f"{m}: {metadata()['metrics'][m]['title']}" for m in METRICS),
@@ -88,8 +86,12 @@ if rows.empty:
     st.info("Nothing matches: widen the query (an empty choice means all).")
 else:
     st.caption(
-        md(f"{rows['date'].min():%Y-%m-%d} to {rows['date'].max():%Y-%m-%d}; sources: "
-        + "; ".join(f"{s} ({d})" for s, d in rows[["source", "definition"]].drop_duplicates().itertuples(index=False)))
+        md(
+            f"{rows['date'].min():%Y-%m-%d} to {rows['date'].max():%Y-%m-%d}; sources: "
+            + "; ".join(
+                f"{s} ({d})" for s, d in rows[["source", "definition"]].drop_duplicates().itertuples(index=False)
+            )
+        )
     )
     stamp = f"{dt.datetime.now(dt.UTC):%Y%m%d}"
     buttons = st.columns(4, width=640)

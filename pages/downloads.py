@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["chart_downloads"]
 
+
 @st.cache_resource(show_spinner=False)
 def _have_browser() -> bool:
     """Whether image exports can work. The export browser itself starts on the first export and stops

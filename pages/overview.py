@@ -69,7 +69,9 @@ start, end = preset_range(preset, *span) if span else (None, None)
 chart = cached.overview_chart(rev, sources, definitions, start, end)
 st.plotly_chart(chart, key="overview_chart", theme=None)
 chart_downloads(
-    chart, cached.overview_chart_data(rev, sources, definitions), name="monthly-net-change-and-share",
+    chart,
+    cached.overview_chart_data(rev, sources, definitions),
+    name="monthly-net-change-and-share",
     key="overview_dl_chart",
 )
 

@@ -75,11 +75,23 @@ def _custom() -> None:  # a date set by hand: the range is From .. To
 
 
 start = from_col.date_input(
-    "From", value=None, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_from", bind="query-params",
+    "From",
+    value=None,
+    min_value=first,
+    max_value=last,
+    format="YYYY-MM-DD",
+    key="sources_from",
+    bind="query-params",
     on_change=_custom,
 )
 end = to_col.date_input(
-    "To", value=None, min_value=first, max_value=last, format="YYYY-MM-DD", key="sources_to", bind="query-params",
+    "To",
+    value=None,
+    min_value=first,
+    max_value=last,
+    format="YYYY-MM-DD",
+    key="sources_to",
+    bind="query-params",
     on_change=_custom,
 )
 start, end = start or first, end or last

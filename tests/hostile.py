@@ -24,6 +24,7 @@ HTML_DEFINITION = "<b>bold</b> &amp; %{y} $t$"
 EVENT_LABEL = '<a href="https://evil.example/x">S</a>'
 EVENT_SOURCE = "[press](https://evil.example/s)"
 
+
 def _figures_csv() -> bytes:
     rows = [
         ["2025-10-31", "", "area_controlled_km2", "116000", SOURCE, DEFINITION, "https://evil.example/u", NOTES],

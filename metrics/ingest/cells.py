@@ -31,8 +31,15 @@ __all__ = [
 
 #: Units accepted, and the factor to the canonical unit (km2 for areas, percent for shares, km for lengths
 #: and distances, a count for settlements and people).
-UNITS: dict[str, float] = {"km2": 1.0, "sq_mi": KM2_PER_SQ_MI, "ha": 0.01, "percent": 1.0, "km": 1.0,
-                           "mi": 1.609344, "count": 1.0}
+UNITS: dict[str, float] = {
+    "km2": 1.0,
+    "sq_mi": KM2_PER_SQ_MI,
+    "ha": 0.01,
+    "percent": 1.0,
+    "km": 1.0,
+    "mi": 1.609344,
+    "count": 1.0,
+}
 _UNIT_ALIASES = {
     "km2": ("km2", "km²", "km^2", "sq km", "sqkm", "sq_km", "km sq", "square km", "square kilometre",
             "square kilometres", "square kilometer", "square kilometers", "км2", "км²", "кв км", "кв. км"),
@@ -158,7 +165,7 @@ def did_you_mean(text: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-#----------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------
 
 _SPACES = "\u00a0\u202f\u2009 "
 _NUMBER_PATTERNS = {
@@ -232,4 +239,3 @@ def parsed_dates(text: pd.Series, order: str | None) -> tuple[pd.Series, np.ndar
     stamps = pd.DatetimeIndex([r if isinstance(r, pd.Timestamp) else pd.NaT for r in results], dtype="datetime64[ns]")
     errors = np.array([r if isinstance(r, str) else "" for r in results], dtype=object)
     return pd.Series(stamps.take(codes), index=text.index), errors[codes]
-

@@ -250,9 +250,7 @@ def _unit_words(metric: str) -> str:
 def _dates_and_periods(checker: Checker, kind: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``date`` and ``period_start`` per row from the date, period_start and period columns (DESIGN.md)."""
     texts = {c: checker.text(c) for c in ("date", "period_start", "period", "published")}
-    order = slash_order(
-        itertools.chain.from_iterable(texts[c].unique() for c in ("date", "period_start", "published"))
-    )
+    order = slash_order(itertools.chain.from_iterable(texts[c].unique() for c in ("date", "period_start", "published")))
     checker.slash_order = order
     parsed = {}
     for column in ("date", "period_start"):

@@ -153,4 +153,3 @@ def _region_hint(text: str, regions: dict[str, tuple[str, float]]) -> str:
         if compact == code.replace("-", ""):  # UA14 for UA-14
             return f" (did you mean {code}, {name}?)"
     return ""
-

@@ -81,8 +81,6 @@ class ImportResult:
     message: str
 
 
-
-
 def parse_figures_csv(data: bytes, filename: str, *, progress: Progress | None = None) -> ParsedFile:
     """Read and check a CSV file of figures; never raises on bad input (problems are returned).
 
@@ -174,6 +172,7 @@ def _summary(filename: str, plan: ImportPlan) -> str:
     figures = f"{total:,} figure{'s' if total != 1 else ''}"
     changes = f"{counts['new']:,} new, {counts['supersedes']:,} superseding, {counts['unchanged']:,} unchanged"
     return f"{filename}: {figures}: {changes}"
+
 
 def import_figures(
     engine: Engine,

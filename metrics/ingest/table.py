@@ -49,6 +49,7 @@ _CHUNK_ROWS = 20_000  # records held as Python lists at a time (then as a compac
 # column's limit is reported as such (ColumnSpec.limits), never as broken quoting.
 csv.field_size_limit(sys.maxsize if sys.maxsize < 2**63 else 2**62)
 
+
 @dataclass(frozen=True)
 class ColumnSpec:
     """The columns of one kind of file and how their text is checked."""

@@ -86,15 +86,19 @@ def figures_section(engine: Engine, *, limit_mb: int, who: str) -> None:
             st.session_state["upload_parsed"] = parsed
             st.session_state["upload_parsed_id"] = uploaded.file_id
         parsed = st.session_state["upload_parsed"]
-        st.caption(md(
-            f"{parsed.filename}: {parsed.size:,} bytes, read as {parsed.encoding}, "
-            f"delimiter {parsed.delimiter!r}, sha256 {parsed.sha256[:12]}"
-        ))
+        st.caption(
+            md(
+                f"{parsed.filename}: {parsed.size:,} bytes, read as {parsed.encoding}, "
+                f"delimiter {parsed.delimiter!r}, sha256 {parsed.sha256[:12]}"
+            )
+        )
         if not parsed.ok:
-            st.error(md(
-                f"{len(parsed.problems)} problem(s) in {parsed.filename}: nothing was stored. "
-                "Fix them in your spreadsheet and upload the file again."
-            ))
+            st.error(
+                md(
+                    f"{len(parsed.problems)} problem(s) in {parsed.filename}: nothing was stored. "
+                    "Fix them in your spreadsheet and upload the file again."
+                )
+            )
             report = review.problems_table(parsed.problems)
             st.dataframe(report, hide_index=True, key="upload_problems")
             st.download_button(
@@ -193,10 +197,12 @@ def polygons_section(engine: Engine, *, editor: bool, limit_mb: int, client: str
                 geo_file.getvalue(), geo_file.name, date=geo_date, date_field=geo_field.strip() or None, clip=geo_clip
             )
         except geo_ingest.GeoInputError as exc:
-            st.error(md(
-                f"{len(exc.problems)} problem(s) in {geo_file.name}: nothing was stored. Fix them and upload the "
-                "file again."
-            ))
+            st.error(
+                md(
+                    f"{len(exc.problems)} problem(s) in {geo_file.name}: nothing was stored. Fix them and upload the "
+                    "file again."
+                )
+            )
             st.dataframe(review.geo_problems_table(exc.problems), hide_index=True, key="upload_geo_problems")
         else:
             st.dataframe(
@@ -276,10 +282,12 @@ def events_section(engine: Engine, *, editor: bool, limit_mb: int, client: str) 
             st.session_state["upload_events_parsed"] = events.parse_events_csv(events_data, events_file.name)
             st.session_state["upload_events_parsed_id"] = events_file.file_id
         parsed_events = st.session_state["upload_events_parsed"]
-        st.caption(md(
-            f"{parsed_events.filename}: {parsed_events.size:,} bytes, read as {parsed_events.encoding or '?'}, "
-            f"delimiter {parsed_events.delimiter!r}, sha256 {parsed_events.sha256[:12]}"
-        ))
+        st.caption(
+            md(
+                f"{parsed_events.filename}: {parsed_events.size:,} bytes, read as {parsed_events.encoding or '?'}, "
+                f"delimiter {parsed_events.delimiter!r}, sha256 {parsed_events.sha256[:12]}"
+            )
+        )
         stored = events.stored_batch(engine, parsed_events)
         if stored is not None:
             st.info(
@@ -287,10 +295,12 @@ def events_section(engine: Engine, *, editor: bool, limit_mb: int, client: str) 
                 "changes nothing." + (" Restore the batch below to show them." if stored[1] != "active" else "")
             )
         elif not parsed_events.ok:
-            st.error(md(
-                f"{len(parsed_events.problems)} problem(s) in {parsed_events.filename}: nothing was stored. "
-                "Fix them and upload the file again."
-            ))
+            st.error(
+                md(
+                    f"{len(parsed_events.problems)} problem(s) in {parsed_events.filename}: nothing was stored. "
+                    "Fix them and upload the file again."
+                )
+            )
             st.dataframe(review.problems_table(parsed_events.problems), hide_index=True, key="upload_events_problems")
         else:
             for note in parsed_events.notes:

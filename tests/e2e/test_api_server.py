@@ -89,9 +89,7 @@ def _upload_as_editor(browser: Browser, url: str, path: Path, forwarded_for: str
 @pytest.mark.browser
 @pytest.mark.parametrize(("trusted", "recorded"), [("", "(editor, 127.0.0.1)"),
                                                     ("127.0.0.1,::1", "(editor, 10.1.1.5 via 127.0.0.1)")])  # fmt: skip
-def test_the_audit_field_records_the_real_peer(
-    browser: Browser, tmp_path: Path, trusted: str, recorded: str
-) -> None:
+def test_the_audit_field_records_the_real_peer(browser: Browser, tmp_path: Path, trusted: str, recorded: str) -> None:
     path = tmp_path / "audit-desk.csv"
     path.write_text(CSV)
     store = tmp_path / "territory.sqlite"

@@ -59,7 +59,7 @@ def test_the_shipped_files_are_figures_of_every_day_and_pass_the_schema(shipped:
     assert len(front) == DEEPSTATE_DAYS and front.index.min() == pd.Timestamp("2022-04-03")
     daily = front.index[front.index <= "2026-08-21"]  # then the three later raw files (raw_late_2026)
     assert daily.to_series().diff().max() <= pd.Timedelta(days=3) and front.index.is_monotonic_increasing
-    assert list(front.index[len(daily):].strftime("%Y-%m-%d")) == ["2026-08-27", "2026-09-03", "2026-10-09"]
+    assert list(front.index[len(daily) :].strftime("%Y-%m-%d")) == ["2026-08-27", "2026-09-03", "2026-10-09"]
     liveuamap = _read(LIVEUAMAP_FRONT_FILE)
     assert set(liveuamap["source"]) == {LIVEUAMAP_SOURCE} and len(_whole(liveuamap, "settlements_held")) == 55
     for frame in (shipped, liveuamap, load_distances()):

@@ -26,8 +26,9 @@ def _texts(fig) -> tuple[str, str]:  # type: ignore[no-untyped-def]
 
 def test_the_overview_and_the_map_page_draw_the_same_map(engine) -> None:  # type: ignore[no-untyped-def]
     overview = latest_share_map(engine, list_series(engine), "DeepStateMap", "occupied")
-    page, note = date_map(engine, read_figures(engine), source="DeepStateMap", definition="occupied",
-                          on="2026-10-09")  # the latest day (raw_late_2026)
+    page, note = date_map(
+        engine, read_figures(engine), source="DeepStateMap", definition="occupied", on="2026-10-09"
+    )  # the latest day (raw_late_2026)
     (overview_title, overview_notes), (page_title, page_notes) = _texts(overview), _texts(page)
     assert overview_title == page_title  # title and subtitle: one text, not two copies
     assert "Share of each oblast held by Russian forces, 2026-10-09" in overview_title.replace("<br> ", " ")

@@ -125,9 +125,11 @@ def test_liveuamap_marks_are_the_flags_of_its_source_table(
         assert glitch == set(table.loc[table["glitch"], "date"])  # 2023-10-24..30 and 2023-12-09..11
         assert len(glitch) == 10
         breaks = rows.index[rows["quality"] == "break"].strftime("%Y-%m-%d").tolist()
-        assert breaks == ["2023-05-24", "2024-03-14"] == table.loc[table["definition_change"], "date"].dt.strftime(
-            "%Y-%m-%d"
-        ).tolist()
+        assert (
+            breaks
+            == ["2023-05-24", "2024-03-14"]
+            == table.loc[table["definition_change"], "date"].dt.strftime("%Y-%m-%d").tolist()
+        )
     without, with_crimea = _whole(liveuamap, bs.LIVEUAMAP_DEFINITION), _whole(liveuamap, bs.LIVEUAMAP_WITH_CRIMEA)
     assert ((with_crimea - without) - 26_689.32).abs().max() < 0.002
     assert without[pd.Timestamp("2025-11-30")] - without[pd.Timestamp("2025-10-31")] == pytest.approx(681.8, abs=0.1)

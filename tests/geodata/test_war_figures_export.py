@@ -101,7 +101,18 @@ def test_no_march_2024_liveuamap_loss_of_16619_km2(store_url: str) -> None:
         # the break of 2024-03-14 lies in March: no net change for March, the months around it have one
         assert months[definition] == ["2024-01-01", "2024-02-01", "2024-04-01", "2024-05-01"]
     assert rows["value"].min() > -1_000, rows[["definition", "period_start", "value"]]
-    stocks = _export(store_url, "--metric", "area_controlled_km2", "--source", "liveuamap (via NZZ)",
-                     "--definition", "held at window end, without Crimea", "--from", "2024-03-13", "--to", "2024-03-14")
+    stocks = _export(
+        store_url,
+        "--metric",
+        "area_controlled_km2",
+        "--source",
+        "liveuamap (via NZZ)",
+        "--definition",
+        "held at window end, without Crimea",
+        "--from",
+        "2024-03-13",
+        "--to",
+        "2024-03-14",
+    )
     assert stocks["value"].diff().iloc[-1] == pytest.approx(-16_619, abs=1)  # the step itself stays in the data
     assert stocks["quality"].tolist() == ["", "break"] and "not a loss" in stocks["notes"].iloc[-1]

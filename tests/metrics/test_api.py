@@ -137,8 +137,9 @@ def test_cors_for_get_and_preflight(client: TestClient) -> None:
     response = client.get("/api/v1/regions", headers={"Origin": "https://newsroom.example"})
     assert response.headers["access-control-allow-origin"] == "*"
     assert "ETag" in response.headers["access-control-expose-headers"]
-    preflight = client.options("/api/v1/figures.csv", headers={"Origin": "https://newsroom.example",
-                                                               "Access-Control-Request-Method": "GET"})
+    preflight = client.options(
+        "/api/v1/figures.csv", headers={"Origin": "https://newsroom.example", "Access-Control-Request-Method": "GET"}
+    )
     assert preflight.status_code == 204
     assert "GET" in preflight.headers["access-control-allow-methods"]
     assert client.post("/api/v1/figures.csv").status_code == 405  # read-only

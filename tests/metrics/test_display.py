@@ -109,9 +109,7 @@ def test_plotly_text_decodes_back_to_the_text() -> None:
 
     def decode(text: str) -> str:
         named = {"amp": "&", "lt": "<", "gt": ">"}
-        return re.sub(
-            r"&(#\d+|[a-z]+);", lambda m: chr(int(m[1][1:])) if m[1][0] == "#" else named[m[1]], text
-        )
+        return re.sub(r"&(#\d+|[a-z]+);", lambda m: chr(int(m[1][1:])) if m[1][0] == "#" else named[m[1]], text)
 
     shown = plotly_text(value)
     assert "<" not in shown and "%{" not in shown and "$" not in shown

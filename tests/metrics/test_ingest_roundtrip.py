@@ -33,8 +33,14 @@ _TEXT = st.text(_CHARACTERS, max_size=24).map(str.strip).filter(lambda t: not re
 _NAME = _TEXT.filter(lambda t: not re.search(r"[\t\n\r]", t))
 _DAY = st.dates(dt.date(1990, 1, 1), dt.date.today())  # later dates are refused as typos
 #: Web addresses (only http and https are taken), with characters an export must keep as they are.
-_URLS = st.sampled_from(["", "https://www.understandingwar.org/backgrounder/russian-offensive-campaign",
-                         "http://example.org/a?b=1&c=%C3%A9;d=«»", "https://example.org/=+-@"])
+_URLS = st.sampled_from(
+    [
+        "",
+        "https://www.understandingwar.org/backgrounder/russian-offensive-campaign",
+        "http://example.org/a?b=1&c=%C3%A9;d=«»",
+        "https://example.org/=+-@",
+    ]
+)
 _counter = itertools.count()
 
 

@@ -170,7 +170,7 @@ def test_write_csv_neutralises_text_and_header_cells_and_never_numbers() -> None
     })  # fmt: skip
     assert _cells(write_csv(frame)) == [
         ["'=cmd|' /C calc'!A0", "value", "mixed", "count", "note"],
-        ["'=HYPERLINK(\"http://x\")", "-37.0", "-37.0", "-1", "'-37"],
+        ['\'=HYPERLINK("http://x")', "-37.0", "-37.0", "-1", "'-37"],
         ["'\uff1d1", "1.5", "'-x", "0", "'+1"],
         ["fine", "2.0", "", "1", ""],
     ]

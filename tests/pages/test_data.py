@@ -54,8 +54,12 @@ def test_source_region_and_batch_filters(app: AppTest) -> None:
     app.selectbox(key="data_region").set_value("UA-14").run()  # Donetsk: two metrics a day
     donetsk = app.dataframe[0].value
     assert set(donetsk["region"]) == {"UA-14"}
-    assert set(donetsk["metric"]) == {"area_controlled_km2", "share_controlled_pct", "settlements_held",
-                                      "population_held"}  # the front line's counts too (issue 12)
+    assert set(donetsk["metric"]) == {
+        "area_controlled_km2",
+        "share_controlled_pct",
+        "settlements_held",
+        "population_held",
+    }  # the front line's counts too (issue 12)
     app.selectbox(key="data_region").set_value("all")
     isw_batch = [path.name for path in bundled_files()].index("isw_afp_2025-12.csv") + 1  # loaded in file order
     app.multiselect(key="data_batches").set_value([isw_batch]).run()  # the ISW file

@@ -24,7 +24,6 @@ def _legend(app: AppTest) -> list[str]:
     return [t["name"] for t in _figure(app)["data"] if t.get("showlegend", True) and t.get("name")]
 
 
-
 def _title(app: AppTest) -> str:
     """The chart's title as one line (titles wrap with "<br> " for phones)."""
     return json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"].replace("<br> ", " ")

@@ -31,7 +31,6 @@ def _bars(app: AppTest) -> dict[str, float]:
     return dict(zip(_array(bar["y"]), _array(bar["x"]), strict=True))
 
 
-
 def _title(app: AppTest) -> str:
     """The chart's title as one line (titles wrap with "<br> " for phones)."""
     return json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"].replace("<br> ", " ")

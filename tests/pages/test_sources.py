@@ -166,4 +166,3 @@ def test_published_beside_computed_and_the_marked_figures(app: AppTest) -> None:
     [marks] = [s.value for s in app.subheader if s.value.startswith("Glitches and series breaks")]
     assert marks == "Glitches and series breaks (34)"
     assert app.segmented_control(key="sources_range").value == "whole war"
-

@@ -104,9 +104,7 @@ def _assert_charts_escaped(at: AppTest, *, expect: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/sources.py", "pages/data.py", "pages/trends.py"])
-def test_uploaded_text_is_shown_as_text(
-    page: str, hostile_store: str, open_app: Callable[..., AppTest]
-) -> None:
+def test_uploaded_text_is_shown_as_text(page: str, hostile_store: str, open_app: Callable[..., AppTest]) -> None:
     at = open_app(hostile_store, page)
     _assert_shown_as_text(at)
 
@@ -122,10 +120,9 @@ def test_the_overview_card_and_sources_hold_the_literal_names(
 
 
 def test_the_charts_hold_the_escaped_text(hostile_store: str, open_app: Callable[..., AppTest]) -> None:
-    label = "&lt;a href=\"https://evil.example/x\"&gt;S&lt;/a&gt;"
+    label = '&lt;a href="https://evil.example/x"&gt;S&lt;/a&gt;'
     for page in ("pages/overview.py", "pages/sources.py"):
         at = open_app(hostile_store, page)
         _assert_charts_escaped(at, expect=(label, "[ISW (AFP analysis)](https://evil.example/p)"))
     at = open_app(hostile_store, "pages/trends.py")
     _assert_charts_escaped(at, expect=("[ISW (AFP analysis)](https://evil.example/p)",))
-

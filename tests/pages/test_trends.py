@@ -60,6 +60,7 @@ def test_region_unit_frequency_and_cumulative(app: AppTest, loaded_store: str) -
     app.selectbox(key="trends_metric").set_value("net_change_km2")
     app.selectbox(key="trends_freq").set_value("month")
     app.radio(key="trends_unit").set_value("km²").run()
+
     def deepstate(table):  # type: ignore[no-untyped-def]
         return table[table["label"] == "DeepStateMap (occupied)"]["value"].dropna()
 

@@ -178,8 +178,13 @@ def test_a_polygon_file_is_previewed_then_stored_with_its_figures(
     snapshots = current_snapshots(get_engine(own_store), source="Test Polygons", geometry=False)
     assert snapshots["date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-10-31", "2025-11-30"]
     figures = read_figures(get_engine(own_store), sources=["Test Polygons"], regions=[""])
-    assert set(figures["metric"]) == {"area_controlled_km2", "share_controlled_pct", "frontline_length_km",
-                                      "settlements_held", "population_held"}  # areas and the front line's figures
+    assert set(figures["metric"]) == {
+        "area_controlled_km2",
+        "share_controlled_pct",
+        "frontline_length_km",
+        "settlements_held",
+        "population_held",
+    }  # areas and the front line's figures
     assert figures["derived"].all()
 
 
