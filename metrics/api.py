@@ -228,17 +228,23 @@ class _Api:
             headers["Link"] = ", ".join(links)
         return Response(body, media_type=_MEDIA[fmt], headers=headers)
 
-    def series(self, request: Request) -> Response:
+    def _without_parameters(self, request: Request, name: str) -> tuple[str, dict[str, str], Response | None]:
+        """(revision, headers, early answer) of an endpoint that takes no parameters: the preflight, a 400
+        for any parameter, or a 304 where the client's copy is current; no early answer otherwise."""
         if request.method == "OPTIONS":
-            return _preflight()
+            return "", {}, _preflight()
         problems: list[dict[str, str]] = []
         _single(request, (), problems)
         if problems:
-            return _bad(problems)
+            return "", {}, _bad(problems)
         rev = _token(revision(self._engine()))
-        headers, unchanged = self._conditional(request, self._tag(rev, "series", {}), rev)
-        if unchanged is not None:
-            return unchanged
+        headers, unchanged = self._conditional(request, self._tag(rev, name, {}), rev)
+        return rev, headers, unchanged
+
+    def series(self, request: Request) -> Response:
+        rev, headers, early = self._without_parameters(request, "series")
+        if early is not None:
+            return early
         return Response(self._cache.get((rev, "series-body"), lambda: self._series_body(rev)),
                         media_type="application/json", headers=headers)  # fmt: skip
 
@@ -260,16 +266,9 @@ class _Api:
         return json.dumps(body, ensure_ascii=False).encode()
 
     def regions(self, request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return _preflight()
-        problems: list[dict[str, str]] = []
-        _single(request, (), problems)
-        if problems:
-            return _bad(problems)
-        rev = _token(revision(self._engine()))
-        headers, unchanged = self._conditional(request, self._tag(rev, "regions", {}), rev)
-        if unchanged is not None:
-            return unchanged
+        _rev, headers, early = self._without_parameters(request, "regions")
+        if early is not None:
+            return early
         return Response(self._cache.get(("regions",), _regions_body), media_type="application/json", headers=headers)
 
     def index(self, request: Request) -> Response:

@@ -43,6 +43,22 @@ def _axis_name(ref: str) -> str:
     return f"{ref[0]}axis{ref[1:]}"
 
 
+def _panels(fig: go.Figure) -> tuple[dict[tuple[str, str], None], tuple[pd.Timestamp, pd.Timestamp] | None]:
+    """The (x axis, y axis) pairs of the panels that draw dated traces, and the dates they span (None
+    where no trace has dates)."""
+    pairs: dict[tuple[str, str], None] = {}
+    spans = []
+    for trace in fig.data:
+        dates = _dates(getattr(trace, "x", None))
+        if dates.empty:
+            continue
+        spans.append((dates.min(), dates.max()))
+        pairs[(getattr(trace, "xaxis", None) or "x", getattr(trace, "yaxis", None) or "y")] = None
+    if not spans:
+        return pairs, None
+    return pairs, (min(s[0] for s in spans), max(s[1] for s in spans))
+
+
 def add_event_markers(fig: go.Figure, events: pd.DataFrame, *, max_labels: int = MAX_EVENT_LABELS) -> go.Figure:
     """Events as dotted vertical lines across every panel, ▼ markers at the top whose hover gives the full
     label, source and link, and short labels staggered over up to three rows just above the first panel
@@ -54,17 +70,10 @@ def add_event_markers(fig: go.Figure, events: pd.DataFrame, *, max_labels: int =
     drawn (the markers still hover). The events' texts are shown as text (``metrics.display.plotly_text``):
     a label ``<a href=...>`` is no link. Returns ``fig``, changed in place.
     """
-    pairs: dict[tuple[str, str], None] = {}
-    spans = []
-    for trace in fig.data:
-        dates = _dates(getattr(trace, "x", None))
-        if dates.empty:
-            continue
-        spans.append((dates.min(), dates.max()))
-        pairs[(getattr(trace, "xaxis", None) or "x", getattr(trace, "yaxis", None) or "y")] = None
-    if events is None or events.empty or not spans:
+    pairs, span = _panels(fig)
+    if events is None or events.empty or span is None:
         return fig
-    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    low, high = span
     shown = events[(events["date"] >= low) & (events["date"] <= high)].sort_values("date")
     if shown.empty:
         return fig
@@ -151,17 +160,10 @@ def add_break_markers(fig: go.Figure, breaks: pd.DataFrame) -> go.Figure:
     """Series breaks (``series_breaks``) as thin red dashed lines across every panel with an ✕ marker at the
     bottom of the first one whose hover names the series and the reason: no flow is computed across them.
     Only breaks within the dates the figure's traces span are drawn. Returns ``fig``, changed in place."""
-    pairs: dict[tuple[str, str], None] = {}
-    spans = []
-    for trace in fig.data:
-        dates = _dates(getattr(trace, "x", None))
-        if dates.empty:
-            continue
-        spans.append((dates.min(), dates.max()))
-        pairs[(getattr(trace, "xaxis", None) or "x", getattr(trace, "yaxis", None) or "y")] = None
-    if breaks is None or breaks.empty or not spans:
+    pairs, span = _panels(fig)
+    if breaks is None or breaks.empty or span is None:
         return fig
-    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    low, high = span
     shown = breaks[(breaks["date"] >= low) & (breaks["date"] <= high)]
     if shown.empty:
         return fig
