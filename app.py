@@ -27,6 +27,7 @@ if __name__ == "__main__" and not runtime.exists():
 
     from streamlit.starlette import App
 
+    from geodata.api import front_answers
     from metrics import api, auth
     from pages import warm
 
@@ -51,7 +52,7 @@ if __name__ == "__main__" and not runtime.exists():
         kind = config._config_options_template[name].type if name in config._config_options_template else str
         flags[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
     sys.argv = sys.argv[:1]
-    App(__file__, routes=api.routes(), lifespan=lifespan).run(config=flags)
+    App(__file__, routes=api.routes(front=front_answers()), lifespan=lifespan).run(config=flags)
     sys.exit(0)
 
 from pages import cached  # noqa: E402

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from metrics.bundled import ensure_bundled_data
-from metrics.export import FORMATS, export_figures, to_bytes
+from metrics.export import FORMATS, export_figures, export_per_place, to_bytes
 from metrics.metadata import METRICS
 from metrics.pipelines import FREQUENCIES
 from metrics.store import database_url, get_engine, list_batches, read_figures, set_batch_status
@@ -193,20 +193,12 @@ def _export(args: argparse.Namespace) -> int:
 def _distance_rows(engine: Engine, args: argparse.Namespace, start: pd.Timestamp | None,
                    end: pd.Timestamp | None) -> pd.DataFrame:  # fmt: skip
     """``distance_to_front_km``: one series per city, so the rows carry a ``place`` (the city's GeoNames
-    id) after ``region``, which the store's figure key has no room for; they come from the shipped
-    distances and the snapshots in the store (``geodata.front_queries.distance_rows``)."""
+    id), which the store's figure key has no room for; they come from the shipped distances and the
+    snapshots in the store (``geodata.front_queries.distance_rows``)."""
     from geodata.front_queries import distance_rows
 
     figures = distance_rows(engine, source=args.source, definition=args.definition)
-    parts = [export_figures(group.drop(columns="place"), metrics=[args.metric], region=args.region, freq=args.freq,
-                            start=start, end=end).assign(place=int(place))
-             for place, group in figures.groupby("place", sort=False)]  # fmt: skip
-    if not parts:
-        return export_figures(figures.drop(columns="place"), metrics=[args.metric]).assign(place=0).iloc[:0]
-    rows = pd.concat(parts, ignore_index=True)
-    columns = list(rows.columns.drop("place"))
-    columns.insert(columns.index("region") + 1, "place")
-    return rows[columns].sort_values(["date", "source", "definition", "place"], ignore_index=True)
+    return export_per_place(figures, metric=args.metric, region=args.region, freq=args.freq, start=start, end=end)
 
 
 def _safe_url() -> str:
