@@ -29,11 +29,12 @@ if __name__ == "__main__" and not runtime.exists():
 
     from geodata.api import front_answers
     from metrics import api, auth
-    from pages import warm
+    from pages import memory, warm
 
     @contextlib.asynccontextmanager
     async def lifespan(app: object):  # type: ignore[no-untyped-def]
         async with api.lifespan(app):
+            memory.release_to_system()  # freed memory goes back to the system after a burst
             warm.start()  # the runtime has started: the thread fills the caches the pages read
             yield
 
