@@ -169,8 +169,9 @@ def _oblast_trace(inputs: MapInputs, shares_on: bool) -> go.Choroplethmap:
                                            "x": 1, "xanchor": "right", "tickvals": [0, 25, 50, 75, 100]},
             **common,
         )  # fmt: skip
-    return go.Choroplethmap(z=np.zeros(len(shares)), colorscale=[[0, "#ffffff"], [1, "#ffffff"]], showscale=False,
-                            marker_opacity=0.6, **common)  # fmt: skip
+    # no fill (the layers below the traces, the held area among them, show through): borders and hover only
+    clear = "rgba(255,255,255,0)"
+    return go.Choroplethmap(z=np.zeros(len(shares)), colorscale=[[0, clear], [1, clear]], showscale=False, **common)
 
 
 def _scale_above_zero() -> list[list[object]]:
@@ -295,7 +296,7 @@ def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view
         title = f"Changes from {inputs.since:%Y-%m-%d} to {inputs.on:%Y-%m-%d}"
         subtitle = f"{what}; red: gained by Russian forces, blue: lost"
     house_layout(fig, title=title, subtitle=subtitle, source=inputs.source_text, height=height)
-    # the legend sits on the map (top left) rather than under it, so the map keeps its height
+    # the legend sits on the map (bottom left: the Black Sea in the country's view), not under it
     top, lines = fig.layout.margin.t, fig.layout.annotations[-1].text.count("<br>") + 1
     bottom = 14 + 15 * lines
     plot_px = height - top - bottom
@@ -304,8 +305,8 @@ def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view
         map={"style": MAP_STYLE, "center": {"lat": view.lat, "lon": view.lon}, "zoom": view.zoom,
              "layers": style_layers},
         uirevision=view.key, hovermode="closest", margin={"l": 8, "r": 8, "b": bottom},
-        legend={"bgcolor": "rgba(255,255,255,0.85)", "orientation": "v", "x": 0.01, "y": 0.99, "xanchor": "left",
-                "yanchor": "top", "itemsizing": "constant", "font": {"size": 12}},
+        legend={"bgcolor": "rgba(255,255,255,0.8)", "orientation": "v", "x": 0.01, "y": 0.01, "xanchor": "left",
+                "yanchor": "bottom", "itemsizing": "constant", "font": {"size": 11}, "tracegroupgap": 0},
     )  # fmt: skip
     return fig
 

@@ -22,12 +22,16 @@ from geodata.settlements import taken_and_lost
 from geodata.webmap import UKRAINE_VIEW, MapInputs, View, fit_view, map_figure
 from metrics.display import plotly_text as pt
 
-__all__ = ["VIEW_COLUMNS", "MapView", "change_bounds", "map_inputs", "map_view", "place_states", "place_view"]
+__all__ = ["STALE_DAYS", "VIEW_COLUMNS", "MapView", "change_bounds", "map_inputs", "map_view", "place_states",
+           "place_view"]  # fmt: skip
 
 #: Columns of the view's data (its CSV download).
 VIEW_COLUMNS = ["date", "source", "definition", "geonameid", "name", "name_uk", "oblast", "population", "lon", "lat",
                 "status", "since", "change"]  # fmt: skip
 _PLACE_ZOOM = 11.0
+#: The held area and front line are drawn from the source's latest polygon on or before the date when
+#: it is at most this many days older than the date.
+STALE_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,9 @@ def map_inputs(engine: Engine, figures: pd.DataFrame, changes: pd.DataFrame, dis
     shares = regions_on(figures, source, definition, on)[["region", "share_pct", "area_km2"]]
     shares = shares.rename(columns={"area_km2": "held_km2"})
     held = snapshot_for_map(engine, source=source, definition=definition, on_or_before=on)
+    stale = held is not None and (on - held[0]).days > STALE_DAYS
+    if stale:
+        held = None  # a polygon months old is not the front of this date
     held_geom = held[2].geometry if held is not None else None
     front = front_of(held_geom).lines if held_geom is not None else None
     gained = lost = None
@@ -155,8 +162,8 @@ def _note(inputs: MapInputs, changes: pd.DataFrame) -> str:
         parts.append(f"{held:,} of {len(inputs.places):,} settlements (GeoNames places of 500+ people) held by Russian "
                      f"forces on {inputs.on:%Y-%m-%d} per {inputs.source}'s polygons.")  # fmt: skip
     if inputs.held is None:
-        parts.append("The store holds no polygon of this source on or before the date, so the held area and the "
-                     "front line are not drawn (import or sync snapshots to see them).")  # fmt: skip
+        parts.append(f"The store holds no polygon of this source dated up to {STALE_DAYS} days before the date, so the "
+                     "held area and the front line are not drawn (import or sync snapshots to see them).")  # fmt: skip
     else:
         parts.append(f"Held area and front line: the polygon of {inputs.held_date:%Y-%m-%d}, "
                      f"{inputs.held_km2:,.0f} km².")  # fmt: skip
