@@ -1,10 +1,13 @@
 """Map: pan and zoom from the whole country to a village, offline (a MapLibre map with our own layers,
 no tiles, no fonts from elsewhere): settlements coloured by who holds them on a date per the chosen
 source, their names by size as you zoom, the held area and the front line where the store holds
-polygons, and the changes between two dates. Play steps the date keeping the reader's zoom.
+polygons, and the changes between two dates. Play steps the date (a fragment: only the date, the map
+and its downloads rerun) and Stop stops it.
 
-Streamlit does not report a reader's own pan and zoom back to Python, so the URL keeps the view
-controls (the whole country, the changes, or a place and its zoom level) rather than the exact view."""
+Streamlit does not report a reader's own pan and zoom back to Python, and Streamlit 1.67 draws a new
+chart when the figure changes (the chart's element id hashes its spec), so a free pan or zoom lasts
+until the next date. The view the controls set (the whole country, the changes, or a place and its
+zoom level) is what a step keeps, and what the URL holds."""
 
 import streamlit as st
 
@@ -25,7 +28,8 @@ st.title("Map")
 st.caption(
     "Who holds each settlement (GeoNames places of 500+ people) on the date chosen, per the source's polygons; "
     "where the store holds the polygons themselves, the held area and the front line. Zoom with the wheel, a "
-    "pinch or the buttons; compare two dates to see what changed hands."
+    "pinch or the buttons; compare two dates to see what changed hands. A new date goes back to the view set "
+    "below (the whole country, the changes, or a place and its zoom level), which the page's link keeps."
 )
 if not pairs:
     st.info("No source in the store has per-oblast figures. Import control polygons on the Upload page.")
