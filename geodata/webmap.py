@@ -336,7 +336,7 @@ def fit_view(bounds: tuple[float, float, float, float], *, width_px: int = 900, 
 
 
 def scale_bar(fig: go.Figure, view: View, *, width_px: int) -> go.Figure:
-    """A scale bar at the bottom left of the map for ``view`` drawn ``width_px`` wide (for image
+    """A scale bar at the bottom right of the map for ``view`` drawn ``width_px`` wide (for image
     exports: the interactive map's reader may zoom, and the bar would then be wrong)."""
     margin = fig.layout.margin
     plot_px = width_px - (margin.l or 0) - (margin.r or 0)
@@ -346,10 +346,10 @@ def scale_bar(fig: go.Figure, view: View, *, width_px: int) -> go.Figure:
     nice = max(power * m for m in (1, 2, 5) if power * m <= target)
     frac = nice / metres_per_px / plot_px
     label = f"{nice / 1000:,.0f} km" if nice >= 1000 else f"{nice:,.0f} m"
-    x0, y0 = 0.02, 0.04
-    fig.add_shape(type="line", xref="paper", yref="paper", x0=x0, x1=x0 + frac, y0=y0, y1=y0,
+    x1, y0 = 0.98, 0.04  # bottom right: the legend is at the bottom left
+    fig.add_shape(type="line", xref="paper", yref="paper", x0=x1 - frac, x1=x1, y0=y0, y1=y0,
                   line={"color": "#111", "width": 3})  # fmt: skip
-    fig.add_annotation(text=f"{label} (at {view.lat:.1f}° N)", xref="paper", yref="paper", x=x0, y=y0 + 0.005,
-                       xanchor="left", yanchor="bottom", showarrow=False, font={"size": 11, "color": "#111"},
+    fig.add_annotation(text=f"{label} (at {view.lat:.1f}° N)", xref="paper", yref="paper", x=x1, y=y0 + 0.005,
+                       xanchor="right", yanchor="bottom", showarrow=False, font={"size": 11, "color": "#111"},
                        bgcolor="rgba(255,255,255,0.7)")  # fmt: skip
     return fig

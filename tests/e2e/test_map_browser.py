@@ -89,3 +89,41 @@ def test_a_link_from_before_the_keys_had_the_page_name_opens_its_date(page: Page
     expect(plot).to_contain_text("Who holds what on 2025-11-30", timeout=60_000)
     expect(page).not_to_have_url(re.compile(r"[?&]date="))
     expect(page).to_have_url(re.compile(r"[?&]map_date=2025-11-30"), timeout=10_000)  # the link, as it is now
+
+
+def test_the_exported_html_map_opens_offline_from_a_loopback_server(page: Page, tmp_path: Path) -> None:
+    """The HTML export (plotly.js inlined) served over http as a reader's own server would (a file://
+    page stays blank: its map workers are blob: URLs) draws the map and asks no other host."""
+    import functools
+    import http.server
+    import threading
+
+    import pandas as pd
+
+    from geodata.front_queries import distances, settlement_changes
+    from geodata.webmap_data import map_view
+    from metrics import images
+    from metrics.bundled import ensure_bundled_data
+    from metrics.store import get_engine, read_figures
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'territory.sqlite'}")
+    ensure_bundled_data(engine, report=lambda _line: None)
+    shown = map_view(engine, read_figures(engine), settlement_changes(engine, "DeepStateMap", "occupied"),
+                     distances(engine, source="DeepStateMap", definition="occupied"), source="DeepStateMap",
+                     definition="occupied", on=pd.Timestamp("2025-11-30"))  # fmt: skip
+    (tmp_path / "map.html").write_bytes(images.html_bytes(shown.figure, title="map"))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    try:
+        own = f"127.0.0.1:{server.server_address[1]}"
+        page.goto(f"http://{own}/map.html")
+        page.wait_for_function("() => { const p = document.querySelector('.js-plotly-plot');"
+                               " return p && p._fullLayout && p._fullLayout.map; }", timeout=30_000)  # fmt: skip
+        expect(page.locator(".js-plotly-plot .gtitle")).to_have_text("Who holds what on 2025-11-30")
+        expect(page.locator(".maplibregl-canvas")).to_be_visible()
+    finally:
+        server.shutdown()
+    assert hosts <= {own, ""}, hosts
