@@ -93,8 +93,9 @@ def main(runs: int = 7) -> None:
         ensure_bundled_data(get_engine(url), report=lambda _line: None)
         size = _figure_size(url)
         verdict = "ok" if size < 1_000_000 else "OVER TARGET"
-        print(f"map figure JSON, one date and a comparison, every layer: {size / 1024:.0f} KB (target < 1 MB) "
-              f"{verdict}")
+        print(
+            f"map figure JSON, one date and a comparison, every layer: {size / 1024:.0f} KB (target < 1 MB) {verdict}"
+        )
         os.environ["TERRITORY_DB_URL"] = url
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         at.run()

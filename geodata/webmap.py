@@ -184,8 +184,11 @@ def _scale_above_zero() -> list[list[object]]:
 
 _STATUS = {
     "held": (HELD_COLOUR, "Held by Russian forces", "held since %{customdata[2]} per the source"),
-    "first": (HELD_COLOUR, "Held by Russian forces",
-              "held since %{customdata[2]} or earlier (the source's first date)"),
+    "first": (
+        HELD_COLOUR,
+        "Held by Russian forces",
+        "held since %{customdata[2]} or earlier (the source's first date)",
+    ),
     "lost": (NOT_HELD_COLOUR, "Not held (held before)", "not held since %{customdata[2]} (held before)"),
     "never": ("#9a9a9a", "Not held", "not held on this date nor before it, per the source"),
 }
