@@ -6,6 +6,7 @@ from metrics import images
 from metrics.display import markdown_text as md
 from metrics.report import default_period, report_html, report_pdf
 from pages import cached
+from pages.chart_view import show_chart
 
 rev = cached.store_revision()
 default_start, default_end = default_period(cached.series(rev)["last_date"].max())
@@ -56,9 +57,9 @@ if (
     for sentence in report.sentences:
         st.markdown(f"- {md(sentence)}")
     st.dataframe(report.kpis, hide_index=True, key="report_kpis")
-    st.plotly_chart(report.monthly_chart, key="report_chart", theme=None)
+    show_chart(report.monthly_chart, key="report_chart")
     if report.change_map is not None:
-        st.plotly_chart(report.change_map, key="report_map", theme=None)
+        show_chart(report.change_map, key="report_map")
     st.caption(md(report.change_note))
 else:
     st.info(f"Choose the period (default: {default_start:%B %Y}, the last complete month) and build the report.")

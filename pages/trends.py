@@ -10,6 +10,7 @@ from metrics.periods import FREQUENCY_BY_NAME
 from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
 from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
+from pages.chart_view import show_chart
 from pages.downloads import chart_downloads
 
 rev = cached.store_revision()
@@ -79,7 +80,7 @@ if view.series.empty:
     st.stop()
 for sentence in view.sentences:
     st.markdown(f"**{md(sentence)}**")
-st.plotly_chart(view.chart, key="trends_chart", theme=None)
+show_chart(view.chart, key="trends_chart")
 chart_downloads(view.chart, view.series, name=f"trend-{metric}-{code or 'UKR'}-{freq_label}", key="trends_dl")
 st.dataframe(
     view.series.drop(columns=["source", "definition"]), hide_index=True, key="trends_table",
