@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from metrics.display import markdown_text as md
-from metrics.metadata import metadata
+from metrics.metadata import metadata, metric_label
 from metrics.periods import FREQUENCY_BY_NAME
 from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
@@ -35,8 +35,9 @@ for old, new, parse in [
     links.adopt(old, new, parse)
 
 top = st.columns([2, 2, 1, 1])
+links.adopt_codes("trends_metric", METRICS)
 metric = top[0].selectbox("Metric", list(METRICS), key="trends_metric", bind="query-params",
-                          help="; ".join(f"{m}: {metadata()['metrics'][m]['title']}" for m in METRICS))  # fmt: skip
+                          format_func=metric_label)  # fmt: skip
 region = top[1].selectbox("Region", region_options, key="trends_region", bind="query-params")
 freq_label = top[2].selectbox("Frequency", list(FREQUENCIES), index=2, key="trends_freq", bind="query-params")
 unit_label = top[3].radio("Unit", list(UNITS), key="trends_unit", bind="query-params", horizontal=True,

@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.store import get_engine, list_batches, set_batch_status
+from tests.pages.chart_titles import chart_titles
 
 PAGE = "pages/sources.py"
 ISW = "ISW (AFP analysis) · assessed control+claimed"
@@ -102,7 +103,7 @@ def test_the_controls_change_what_is_shown(app: AppTest) -> None:
     assert table.loc["2025-11", ISW] == 19.3
     assert round(table.loc["2025-11", DSM], 2) == 19.17
     assert table.loc["2025-11", "spread"] == pytest.approx(0.127, abs=0.001)
-    title = _chart(app)["layout"]["title"]["text"].replace("<br> ", " ").replace("<br>", " ")
+    (title,) = chart_titles(app)
     assert title == "Share of territory controlled at the end of each month"
     assert "Per month, newest first" in [s.value for s in app.subheader]
 
