@@ -33,7 +33,9 @@ __all__ = [
     "GAINED_COLOUR",
     "LINE_SPACING",
     "LOSS_PATTERN",
+    "LEGEND_CHARS",
     "LOST_COLOUR",
+    "PHONE_WIDTH_PX",
     "SUBTITLE_SIZE",
     "TITLE_SIZE",
     "TITLE_TOP_PX",
@@ -63,6 +65,12 @@ def loss_pattern(values: Sequence[float]) -> dict[str, Any]:
 
 
 TITLE_SIZE, SUBTITLE_SIZE = 18, 12
+#: Width the figure's own title and subtitle are wrapped to (a phone's chart): the page shows them as
+#: text instead (``without_title``), and images re-wrap them to their width (``fit_to_width``).
+PHONE_WIDTH_PX = 360
+#: Characters of a legend entry per line: what a phone's chart (358 px) shows after the y axis's
+#: 70 px and the entry's symbol (12 px text).
+LEGEND_CHARS = 36
 LINE_SPACING = 1.3
 #: Distance of the title's first line from the figure's top edge.
 TITLE_TOP_PX = 10

@@ -15,7 +15,9 @@ from plotly.subplots import make_subplots
 
 from metrics.chart_layout import (
     GAINED_COLOUR,
+    LEGEND_CHARS,
     LOST_COLOUR,
+    PHONE_WIDTH_PX,
     SUBTITLE_SIZE,
     TITLE_SIZE,
     TITLE_TOP_PX,
@@ -63,11 +65,9 @@ def source_line(as_of: pd.DataFrame) -> str:
     return "Source: " + "; ".join(parts) if parts else "Source: no figures"
 
 
-#: Characters per line of the source line: what a phone (390 px) shows unclipped.
-_SOURCE_CHARS = 62
-#: Width the figure's own title and subtitle are wrapped to (a phone's chart): the page shows them as
-#: text instead (``metrics.chart_layout.without_title``), and images re-wrap them to their width.
-PHONE_WIDTH_PX = 360
+#: Characters per line of the source line: what a phone's chart (358 px) shows unclipped after the
+#: y axis's 70 px (11 px text).
+_SOURCE_CHARS = 52
 
 
 def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, height: int = 460) -> go.Figure:
@@ -83,9 +83,14 @@ def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, heig
         subtitle = wrap(subtitle, chars_per_line(PHONE_WIDTH_PX, SUBTITLE_SIZE))
     if "<br>" not in source:
         source = "<br>".join(wrap(part, _SOURCE_CHARS) for part in source_parts(source))
-    entries = len({(t.legendgroup or t.name) for t in fig.data if t.name and t.showlegend is not False})
+    listed = {(t.legendgroup or t.name): t for t in fig.data if t.name and t.showlegend is not False}
+    for trace in listed.values():  # plotly does not wrap a legend entry either
+        if "<br>" not in trace.name:
+            trace.name = wrap(trace.name, LEGEND_CHARS)
+    entries = len(listed) + sum(t.name.count("<br>") * 16 / 26 for t in listed.values())
     top = house["block_px"] = text_block_px(title, subtitle)
-    bottom = 40 + 26 * entries + 15 * (source.count("<br>") + 1) + 14
+    bottom = round(40 + 26 * entries + 15 * (source.count("<br>") + 1) + 14)
+    house["source"] = source
     height = max(height, top + bottom + 240)
     plot = height - top - bottom
     fig.update_layout(
@@ -94,7 +99,7 @@ def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, heig
         title={"text": title, "font": {"size": TITLE_SIZE},
                "subtitle": {"text": subtitle, "font": {"size": SUBTITLE_SIZE, "color": "#555"}}, "x": 0.01,
                "y": 1 - TITLE_TOP_PX / height, "yref": "container", "yanchor": "top", "automargin": False},
-        legend={"orientation": "h", "yanchor": "top", "y": -40 / plot, "xanchor": "left", "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -40 / plot, "xanchor": "left", "x": 0, "font": {"size": 12}},
         margin={"l": 70, "r": 30, "t": top, "b": bottom},
         height=height,
         hovermode="x unified",
@@ -304,16 +309,19 @@ def regions_bar_chart(table: pd.DataFrame, *, measure: str, source: str, definit
     if column == "change_km2":
         colours = [GAINED_COLOUR if v > 0 else LOST_COLOUR if v < 0 else "#999" for v in rows[column]]
     marker = {"color": colours, "pattern": loss_pattern(rows[column].tolist())}
+    names = [pt(f"{o} ({r})") for o, r in zip(rows["oblast"], rows["region"], strict=True)]
     fig = go.Figure(
         go.Bar(
-            x=rows[column], y=[pt(f"{o} ({r})") for o, r in zip(rows["oblast"], rows["region"], strict=True)],
-            orientation="h", marker=marker, text=[format(v, fmt) for v in rows[column]],
+            x=rows[column], y=names, orientation="h", marker=marker, text=[format(v, fmt) for v in rows[column]],
             textposition="outside", cliponaxis=False,
             hovertemplate="%{y}: %{x:" + fmt + "} " + unit + "<extra></extra>", name=measure,
         )
     )  # fmt: skip
     fig.update_xaxes(title=axis, zeroline=True, zerolinecolor="#888")
-    fig.update_yaxes(automargin=True)
+    # each oblast's name over its bar, from the plot's left edge: names beside the bars would take half
+    # a phone's width from the plot (the axis keeps them as its categories, for hover and data)
+    fig.update_yaxes(showticklabels=False)
+    fig.update_layout(bargap=0.5)
     on = rows["as_of"].max()
     when = f"{on:%Y-%m-%d}" if pd.notna(on) else "no date"
     if column == "change_km2" and rows["since"].notna().any():
@@ -324,9 +332,15 @@ def regions_bar_chart(table: pd.DataFrame, *, measure: str, source: str, definit
         title=f"{measure.capitalize()} per oblast, {when}",
         subtitle=f"Russian forces. {pt(source)} ({pt(definition)}); share = area held in the oblast / oblast area",
         source=source_line(as_of) if pd.notna(on) else "Source: no figures",
-        height=max(420, 26 * len(rows) + 200),
+        height=max(420, 36 * len(rows) + 200),
     )
     fig.update_layout(showlegend=False, hovermode="closest", margin={"l": 10, "r": 60})
+    row_px = (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / max(1, len(rows))
+    for name in names:
+        fig.add_annotation(
+            text=name, x=0, xref="paper", xanchor="left", y=name, yref="y", yanchor="bottom",
+            yshift=row_px * 0.25 - 1, showarrow=False, font={"size": 11, "color": "#333"},
+        )  # fmt: skip
     return fig
 
 

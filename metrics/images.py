@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from metrics.chart_layout import fit_to_width
+from metrics.chart_layout import PHONE_WIDTH_PX, fit_to_width
 from metrics.text import write_csv
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def html_bytes(fig: go.Figure, *, title: str | None = None) -> bytes:
     import plotly.io as pio
 
     page = pio.to_html(
-        fig,
+        fit_to_width(fig, PHONE_WIDTH_PX),  # responsive: wrapped for a phone, so no width cuts it
         include_plotlyjs=True,
         include_mathjax=False,
         full_html=True,
