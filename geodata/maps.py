@@ -133,7 +133,7 @@ def region_share_map(values: pd.DataFrame, *, title: str, subtitle: str, source:
                        title=title, subtitle=subtitle, source=source)  # fmt: skip
 
 
-#: Gained (dark red) and lost (light blue, hatched) areas: ``metrics.chart_layout``'s pair, told apart
+#: Gained (dark red) and lost (blue, hatched) areas: ``metrics.chart_layout``'s pair, told apart
 #: by colour-blind readers and in greyscale print.
 
 
@@ -191,7 +191,7 @@ def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: p
     fig = region_change_map(
         values,
         title=f"Change of the area held per oblast, {start:%Y-%m-%d} to {end:%Y-%m-%d}",
-        subtitle=f"{pt(source)}; dark red: gained by Russian forces, light blue: lost",
+        subtitle=f"{pt(source)}; dark red: gained by Russian forces, blue: lost",
         source=f"Source: {pt(source)}, figures of {before:%Y-%m-%d} and {end:%Y-%m-%d} (latest on or before each)",
     )
     note = f"Per oblast, {source}'s figures: the area held at the end of the period minus the day before it."
@@ -264,7 +264,7 @@ def date_map(engine, figures: pd.DataFrame, *, source: str, definition: str, on:
     fig = region_change_map(
         table,
         title=f"Change of the area held per oblast, {since:%Y-%m-%d} to {on:%Y-%m-%d}",
-        subtitle=f"{pt(source)} ({pt(definition)}); dark red: gained by Russian forces, light blue: lost",
+        subtitle=f"{pt(source)} ({pt(definition)}); dark red: gained by Russian forces, blue: lost",
         source=f"Source: {pt(source)} ({pt(definition)}), latest figures on or before each date",
     )
     try:

@@ -49,10 +49,11 @@ __all__ = [
     "without_title",
 ]
 
-#: Gained (by Russian forces) and lost: ColorBrewer RdBu's dark red and its light blue. Told apart by
-#: hue with every common colour-vision deficiency (red-brown against blue) and by lightness in
-#: greyscale print (relative luminance 0.10 against 0.36; tests/metrics/test_chart_layout.py).
-GAINED_COLOUR, LOST_COLOUR = "#b2182b", "#67a9cf"
+#: Gained (by Russian forces) and lost: the dark red and the mid blue of ColorBrewer's RdBu. Told
+#: apart by lightness in greyscale print (relative luminance 0.03 against 0.26, contrast 3.9) and with
+#: the common colour-vision deficiencies (simulated deuteranopia 3.3, protanopia 5.1; warm against
+#: cool): tests/metrics/test_chart_layout.py.
+GAINED_COLOUR, LOST_COLOUR = "#67001f", "#4393c3"
 #: Hatching of what was lost (bars below zero, lost areas), so that it reads without colour at all.
 LOSS_PATTERN = "/"
 
