@@ -13,9 +13,11 @@ figure's ``layout.meta`` and lays them out here:
   page shows the title and subtitle as text (``page_texts``), which the browser wraps, and the chart
   keeps its source line (wrapped for a phone) and the plot.
 
-Plotly's text metrics, measured in Chromium (plotly 7.1): a title anchored at the container's top
-with ``yanchor="top"`` has its first line's top there; lines are ``1.3`` font sizes apart; the
-subtitle starts right under the title's last line.
+Plotly's text metrics, measured in Chromium (plotly 7.1): a one-line title anchored in the container
+with ``yanchor="top"`` has its top there, but a title of several lines its first *baseline* (so its
+first line would stand above the top edge: ``title_anchor_px``); lines are ``1.3`` font sizes
+apart; the subtitle starts under the title's last line. tests/e2e/test_offline_browser.py measures
+the exported images.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
     "page_texts",
     "source_parts",
     "text_block_px",
+    "title_anchor_px",
     "wrap",
     "without_title",
 ]
@@ -75,6 +78,7 @@ LEGEND_CHARS = 36
 LINE_SPACING = 1.3
 #: Distance of the title's first line from the figure's top edge.
 TITLE_TOP_PX = 10
+_ASCENT_EM = 0.8  # a line's letters above its baseline, as a share of the font size (with accents)
 _GAP_PX = 14  # between the subtitle's last line and the plot (or the event strip)
 #: Mean advance of a character as a share of the font size: Helvetica/Arial (Liberation Sans in
 #: Chromium on Linux) average about 0.5 over English text; 0.56 leaves room for capitals and digits.
@@ -88,11 +92,18 @@ def chars_per_line(width_px: float, font_px: float) -> int:
     return max(20, int(width_px * (1 - 2 * _TITLE_X) / (font_px * _CHAR_EM)))
 
 
+def title_anchor_px(title: str) -> float:
+    """Where the title is anchored, from the figure's top edge. Plotly puts a one-line title's top at
+    its anchor, but a title of several lines its first line's *baseline* (the line's letters would
+    stand above the anchor, cut off at the top edge): such a title is anchored one ascent lower."""
+    return TITLE_TOP_PX + (_ASCENT_EM * TITLE_SIZE if "<br>" in title else 0.0)
+
+
 def text_block_px(title: str, subtitle: str) -> int:
     """Top margin that holds the title and subtitle (lines separated by ``<br>``) and a gap under them."""
     lines = (title.count("<br>") + 1) if title else 0
     sub_lines = (subtitle.count("<br>") + 1) if subtitle else 0
-    return round(TITLE_TOP_PX + LINE_SPACING * (TITLE_SIZE * lines + SUBTITLE_SIZE * sub_lines) + _GAP_PX)
+    return round(title_anchor_px(title) + LINE_SPACING * (TITLE_SIZE * lines + SUBTITLE_SIZE * sub_lines) + _GAP_PX)
 
 
 def _texts(fig: go.Figure) -> dict[str, Any] | None:
@@ -111,7 +122,7 @@ def _relayout(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
     height = int(fig.layout.height) + delta
     house["block_px"] = block
     out.update_layout(
-        title={"text": title, "subtitle": {"text": subtitle}, "y": 1 - TITLE_TOP_PX / height},
+        title={"text": title, "subtitle": {"text": subtitle}, "y": 1 - title_anchor_px(title) / height},
         margin={"t": int(fig.layout.margin.t) + delta}, height=height, meta={"house": house},
     )  # fmt: skip
     return out

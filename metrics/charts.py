@@ -20,11 +20,11 @@ from metrics.chart_layout import (
     PHONE_WIDTH_PX,
     SUBTITLE_SIZE,
     TITLE_SIZE,
-    TITLE_TOP_PX,
     chars_per_line,
     loss_pattern,
     source_parts,
     text_block_px,
+    title_anchor_px,
     wrap,
 )
 from metrics.display import plotly_text as pt
@@ -98,7 +98,7 @@ def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, heig
         font={"family": _FONT, "size": 13, "color": "#222"},
         title={"text": title, "font": {"size": TITLE_SIZE},
                "subtitle": {"text": subtitle, "font": {"size": SUBTITLE_SIZE, "color": "#555"}}, "x": 0.01,
-               "y": 1 - TITLE_TOP_PX / height, "yref": "container", "yanchor": "top", "automargin": False},
+               "y": 1 - title_anchor_px(title) / height, "yref": "container", "yanchor": "top", "automargin": False},
         legend={"orientation": "h", "yanchor": "top", "y": -40 / plot, "xanchor": "left", "x": 0, "font": {"size": 12}},
         margin={"l": 70, "r": 30, "t": top, "b": bottom},
         height=height,

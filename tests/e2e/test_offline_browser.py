@@ -100,3 +100,34 @@ def test_a_page_asks_nothing_of_another_host_and_cuts_no_chart_text(
     if clipped and path in _DRAWS_OWN_TITLE:
         pytest.xfail(f"{path} draws its chart's own title: {clipped}")
     assert not clipped, f"{path} at {WIDTHS[width]} px: chart texts cut at the chart's edge: {clipped}"
+
+
+@pytest.mark.parametrize("width", [360, 1100])
+def test_exported_images_carry_the_whole_title_within_the_image(page: Page, width: int) -> None:
+    """The SVG of each kind of chart, drawn at ``width`` (the downloads draw at 1100 px): title,
+    subtitle, legend and source line lie inside the image, measured in Chromium."""
+    from metrics.chart_layout import fit_to_width
+    from metrics.images import image_bytes
+    from tests.metrics.test_chart_layout import _figures
+
+    for name, fig in _figures().items():
+        svg = image_bytes(fig, "svg", width=width).decode()
+        page.set_content(f"<html><body style='margin:0'>{svg}</body></html>")
+        outside = page.evaluate(
+            """() => {
+              const svg = document.querySelector('svg'), box = svg.getBoundingClientRect(), out = [];
+              for (const t of svg.querySelectorAll('.infolayer text, .g-gtitle text, .annotation text')) {
+                const r = t.getBoundingClientRect();
+                if (r.width && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1
+                                || r.bottom > box.bottom + 1)) out.push(t.textContent.slice(0, 50));
+              }
+              const bottom = Math.max(...[...svg.querySelectorAll('.g-gtitle text')].map(
+                t => t.getBoundingClientRect().bottom - box.top));
+              return [out, svg.querySelector('.g-gtitle text').textContent, bottom];
+            }"""
+        )
+        clipped, title, bottom = outside
+        top = fit_to_width(fig, width).layout.margin.t
+        assert bottom <= top, f"{name} at {width} px: the title and subtitle reach {bottom:.0f} px, the plot {top} px"
+        assert title, f"{name}: the image has no title"
+        assert not clipped, f"{name} at {width} px: texts outside the image: {clipped}"
