@@ -9,15 +9,9 @@ import streamlit as st
 from streamlit import runtime
 
 if __name__ == "__main__" and not runtime.exists():
-    # `python app.py [streamlit options]` (what `make run` does): import the libraries the first page
-    # needs before serving, so the first visitor does not wait for them; then serve this file.
-    import logging
-
-    caching_log = logging.getLogger("streamlit.runtime.caching.cache_data_api")
-    caching_log.setLevel(logging.ERROR)  # "no runtime" while decorating; the server's runtime serves the calls
-    import pages.cached  # noqa: F401
-
-    caching_log.setLevel(logging.NOTSET)
+    # `python app.py [streamlit options]` (what `make run` does): serve this file at once; the
+    # libraries and the Overview's first run are prepared in the background (pages/warm.py) while
+    # the first browser loads Streamlit's scripts.
     # pages/ holds the pages of st.navigation below, not Streamlit's old pages-folder app. Left to
     # guess, Streamlit runs pages/upload.py alone (no navigation, no sidebar) when a server's very
     # first visitor opens a link such as /upload.
@@ -28,11 +22,20 @@ if __name__ == "__main__" and not runtime.exists():
     # Served through st.App so that the read-only data API (metrics/api.py) answers from this process.
     # uvicorn would take X-Forwarded-For from any loopback peer: the Upload page decides instead
     # (metrics.auth.client_address with TERRITORY_TRUSTED_PROXIES), from the real socket peer.
+    import contextlib
     import os
 
     from streamlit.starlette import App
 
+    from geodata.api import front_answers
     from metrics import api, auth
+    from pages import warm
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: object):  # type: ignore[no-untyped-def]
+        async with api.lifespan(app):
+            warm.start()  # the runtime has started: the thread fills the caches the pages read
+            yield
 
     try:
         auth.trusted_proxies()
@@ -49,7 +52,7 @@ if __name__ == "__main__" and not runtime.exists():
         kind = config._config_options_template[name].type if name in config._config_options_template else str
         flags[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
     sys.argv = sys.argv[:1]
-    App(__file__, routes=api.routes(), lifespan=api.lifespan).run(config=flags)
+    App(__file__, routes=api.routes(front=front_answers()), lifespan=lifespan).run(config=flags)
     sys.exit(0)
 
 from pages import cached  # noqa: E402

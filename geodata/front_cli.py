@@ -54,6 +54,7 @@ def run(
 ) -> int:
     """Run one of ``COMMANDS`` with the CLI's engine, date parser and table writer."""
     from geodata.front_queries import frontline, settlements_changed
+    from metrics.api_front import settlement_rows
 
     start, end = day(args.start, "--from"), day(args.end, "--to")
     if start is not None and end is not None and start > end:
@@ -64,9 +65,7 @@ def run(
                                        end=end)  # fmt: skip
         except LookupError as exc:
             raise SystemExit(str(exc)) from None
-        out = rows.assign(date=rows["date"].dt.strftime("%Y-%m-%d"),
-                          previous_date=rows["previous_date"].dt.strftime("%Y-%m-%d").fillna(""))  # fmt: skip
-        write(out, args.format)
+        write(settlement_rows(rows), args.format)  # as the API's /api/v1/settlements gives them
         print(_summary_settlements(rows, args), file=sys.stderr)
         return 0
     rows = frontline(engine(), source=args.source, definition=args.definition, start=start, end=end)

@@ -9,7 +9,8 @@ Where the data comes from:
   for a source with snapshots in the store, computed from those snapshots (about 5 ms each) for the
   dates from its first stored snapshot on, continuing the shipped table's state before it;
 - ``distance_to_front_km``: shipped as a file (``settlements_distance_to_front.csv.gz``; a figure's
-  key has no place in it) plus, for snapshots in the store, computed from them.
+  key has no place in it) plus, for snapshots in the store, computed from them; ``distance_rows``
+  gives them all to ``metrics export --metric distance_to_front_km``, with a ``place`` column.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "FRONTLINE_COLUMNS",
     "SETTLEMENT_COLUMNS",
     "city_choices",
+    "distance_rows",
     "distances",
     "frontline",
     "latest_full_month",
@@ -173,6 +175,31 @@ def distances(
     if places is not None:
         shipped = shipped[shipped["place"].isin(places)]
     return shipped.sort_values(["date", "place"], ignore_index=True)
+
+
+def distance_rows(engine: Engine, *, source: str | None = None, definition: str | None = None) -> pd.DataFrame:
+    """Every ``distance_to_front_km`` figure (with ``place``, the city's geonameid) of every source
+    and definition with distances: the shipped ones, and those of the snapshots in the store. This is
+    what ``metrics export --metric distance_to_front_km`` writes."""
+    from geodata.store import current_snapshots
+
+    shipped = load_distances()[["source", "definition"]].drop_duplicates()
+    stored = current_snapshots(engine, source=source, definition=definition, territory="UKR", actor="RU",
+                               geometry=False)[["source", "definition"]].drop_duplicates()  # fmt: skip
+    pairs = pd.concat([shipped, stored], ignore_index=True).drop_duplicates()
+    if source is not None:
+        pairs = pairs[pairs["source"] == source]
+    if definition is not None:
+        pairs = pairs[pairs["definition"] == definition]
+    frames = [distances(engine, source=s, definition=d) for s, d in pairs.itertuples(index=False)]
+    if not frames:
+        return load_distances().iloc[:0]
+    rows = pd.concat(frames, ignore_index=True)
+    # As the figure columns have them: computed by this project (derived), in no batch of the store (0).
+    for column, value in (("published", ""), ("batch_id", 0), ("derived", True), ("quality", "")):
+        if column not in rows:
+            rows[column] = value
+    return rows.sort_values(["date", "source", "definition", "place"], ignore_index=True)
 
 
 def city_choices() -> dict[str, int]:

@@ -275,7 +275,7 @@ def import_prepared(
         return ImportResult(name=name, status="unchanged", batch_id=None, snapshots=summary, notes=prepared.notes,
                             clipped=prepared.clipped, source=source, definition=definition)  # fmt: skip
 
-    from metrics.schema import validate_figures  # pandera: imported only when something is stored
+    from metrics.figure_model import validate_figures  # pandera: imported only when something is stored
 
     kept = np.flatnonzero(snaps["stored"].to_numpy())
     front = front_figures(to_store[["date", "geometry"]], source=source, definition=definition, notes=notes_text,

@@ -10,14 +10,18 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from metrics.bundled import ensure_bundled_data
-from metrics.export import FORMATS, export_figures, to_bytes
+from metrics.export import FORMATS, export_figures, export_per_place, to_bytes
 from metrics.metadata import METRICS
 from metrics.pipelines import FREQUENCIES
 from metrics.store import database_url, get_engine, list_batches, read_figures, set_batch_status
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -166,14 +170,17 @@ def _export(args: argparse.Namespace) -> int:
         sources=[args.source] if args.source else None,
         definitions=[args.definition] if args.definition else None,
     )
-    rows = export_figures(
-        figures,
-        metrics=[args.metric] if args.metric else None,
-        region=args.region,
-        freq=args.freq,
-        start=start,
-        end=end,
-    )
+    if args.metric == "distance_to_front_km":
+        rows = _distance_rows(engine, args, start, end)
+    else:
+        rows = export_figures(
+            figures,
+            metrics=[args.metric] if args.metric else None,
+            region=args.region,
+            freq=args.freq,
+            start=start,
+            end=end,
+        )
     data = to_bytes(rows, args.format)
     if args.out is None:
         sys.stdout.write(data.decode())
@@ -181,6 +188,17 @@ def _export(args: argparse.Namespace) -> int:
         args.out.write_bytes(data)
     print(f"{len(rows)} rows exported from {_safe_url()}", file=sys.stderr)
     return 0
+
+
+def _distance_rows(engine: Engine, args: argparse.Namespace, start: pd.Timestamp | None,
+                   end: pd.Timestamp | None) -> pd.DataFrame:  # fmt: skip
+    """``distance_to_front_km``: one series per city, so the rows carry a ``place`` (the city's GeoNames
+    id), which the store's figure key has no room for; they come from the shipped distances and the
+    snapshots in the store (``geodata.front_queries.distance_rows``)."""
+    from geodata.front_queries import distance_rows
+
+    figures = distance_rows(engine, source=args.source, definition=args.definition)
+    return export_per_place(figures, metric=args.metric, region=args.region, freq=args.freq, start=start, end=end)
 
 
 def _safe_url() -> str:

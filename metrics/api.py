@@ -35,12 +35,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from metrics.api_front import FrontAnswers, settlements_endpoint
 from metrics.bundled import ensure_bundled_data
-from metrics.export import export_figures, to_bytes
+from metrics.export import export_figures, export_per_place, to_bytes
 from metrics.metadata import METRICS, definition_text, metadata, official_area_km2, source_info
 from metrics.pipelines import FREQUENCIES
 from metrics.schema import region_areas
 from metrics.store import get_engine, read_figures, revision
+from metrics.text import write_csv
 
 __all__ = ["CACHE_CONTROL", "MAX_LIMIT", "PREFIX", "api_link", "lifespan", "routes"]
 
@@ -120,6 +122,27 @@ def _single(
     return values
 
 
+def _date(values: dict[str, str], name: str, problems: list[dict[str, str]]) -> pd.Timestamp | None:
+    text = values.get(name)
+    if text is None or text == "":
+        return None
+    try:
+        if not _DATE.match(text):
+            raise ValueError(text)
+        return pd.Timestamp(text)
+    except ValueError:
+        problems.append(_problem(name, text, "not a date; use YYYY-MM-DD"))
+        return None
+
+
+def table_bytes(rows: pd.DataFrame, fmt: str) -> bytes:
+    """A table that is not figures (the settlements of a period) as the CLI writes it: CSV through the
+    neutralising writer, or JSON records."""
+    if fmt == "csv":
+        return write_csv(rows)
+    return (json.dumps(json.loads(rows.to_json(orient="records")), ensure_ascii=False, indent=1) + "\n").encode()
+
+
 def _whole_number(values: dict[str, str], name: str, default: int, low: int, high: int, problems: list) -> int:
     text = values.get(name)
     if text is None:
@@ -131,8 +154,9 @@ def _whole_number(values: dict[str, str], name: str, default: int, low: int, hig
 
 
 class _Api:
-    def __init__(self, engine: Callable[[], Engine]) -> None:
+    def __init__(self, engine: Callable[[], Engine], front: FrontAnswers | None = None) -> None:
         self._engine = engine
+        self._front = front
         self._cache = _Cache()
 
     def _conditional(self, request: Request, tag: str, rev: str) -> tuple[dict[str, str], Response | None]:
@@ -174,17 +198,7 @@ class _Api:
         if (region := values.get("region")) and not _REGION.match(region):
             problems.append(_problem("region", region, "use an ISO 3166-2 code such as UA-14 (see /api/v1/regions), "
                                      "or region= (empty) for the whole territory"))  # fmt: skip
-        dates: dict[str, pd.Timestamp | None] = {}
-        for name in ("from", "to"):
-            text = values.get(name)
-            dates[name] = None
-            if text is not None:
-                try:
-                    if not _DATE.match(text):
-                        raise ValueError(text)
-                    dates[name] = pd.Timestamp(text)
-                except ValueError:
-                    problems.append(_problem(name, text, "not a date; use YYYY-MM-DD"))
+        dates = {name: _date(values, name, problems) for name in ("from", "to")}
         if dates["from"] is not None and dates["to"] is not None and dates["from"] > dates["to"]:
             problems.append(_problem("to", values["to"], f"is before from={values['from']}; swap them"))
         rev = _token(revision(self._engine()))
@@ -205,6 +219,12 @@ class _Api:
             return unchanged
 
         def make() -> pd.DataFrame:
+            if self._front is not None and lists["metric"] == ["distance_to_front_km"]:  # one series per city
+                figures = self._front.distances(self._engine())
+                for name in ("source", "definition"):
+                    figures = figures[figures[name].isin(lists[name])] if lists[name] else figures
+                return export_per_place(figures, metric="distance_to_front_km", region=region, freq=freq,
+                                        start=dates["from"], end=dates["to"])  # fmt: skip
             figures = read_figures(
                 self._engine(), sources=lists["source"] or None, definitions=lists["definition"] or None
             )
@@ -277,6 +297,7 @@ class _Api:
             "figures": [f"{base}/figures.csv", f"{base}/figures.json"],
             "parameters": [*_EXPORT_PARAMETERS, *_PAGING], "metrics": list(METRICS), "freq": list(FREQUENCIES),
             "series": f"{base}/series", "regions": f"{base}/regions", "max_limit": MAX_LIMIT,
+            **({"settlements": [f"{base}/settlements.csv", f"{base}/settlements.json"]} if self._front else {}),
         }, headers={**_CORS, "Cache-Control": CACHE_CONTROL})  # fmt: skip
 
 
@@ -326,23 +347,29 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
     yield
 
 
-def routes(engine: Callable[[], Engine] = get_engine) -> list[Route]:
-    """The API's routes, reading the store that ``engine()`` returns (default: ``TERRITORY_DB_URL``)."""
-    api = _Api(engine)
+def routes(engine: Callable[[], Engine] = get_engine, *, front: FrontAnswers | None = None) -> list[Route]:
+    """The API's routes, reading the store that ``engine()`` returns (default: ``TERRITORY_DB_URL``);
+    with ``front`` (geodata's answers, which the server passes in) also the settlements of a period
+    and the distances to the watched cities."""
+    api = _Api(engine, front)
     methods = ["GET", "HEAD", "OPTIONS"]
-    return [
+    served = [
         Route(PREFIX, api.index, methods=["GET", "HEAD"]),
         Route(PREFIX + "/figures.{format:str}", _formats(api.figures), methods=methods),
         Route(PREFIX + "/series", api.series, methods=methods),
         Route(PREFIX + "/regions", api.regions, methods=methods),
     ]
+    if front is not None:
+        endpoint = _formats(settlements_endpoint(api, front), "settlements")
+        served.append(Route(PREFIX + "/settlements.{format:str}", endpoint, methods=methods))
+    return served
 
 
-def _formats(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+def _formats(handler: Callable[[Request], Response], name: str = "figures") -> Callable[[Request], Response]:
     def endpoint(request: Request) -> Response:
         fmt = request.path_params["format"]
         if fmt not in _MEDIA:
-            return JSONResponse({"problems": [_problem("format", fmt, "use figures.csv or figures.json")]},
+            return JSONResponse({"problems": [_problem("format", fmt, f"use {name}.csv or {name}.json")]},
                                 status_code=404, headers=_CORS)  # fmt: skip
         return handler(request)
 

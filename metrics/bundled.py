@@ -28,7 +28,7 @@ def bundled_files() -> list[Path]:
 
 
 def _read_bundled(path: Path) -> pd.DataFrame:
-    from metrics.schema import validate_figures  # pandera: imported only when a file is loaded
+    from metrics.figure_model import validate_figures  # pandera: imported only when a file is loaded
 
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     return validate_figures(frame.assign(derived=frame["notes"].str.startswith("computed by this project")))

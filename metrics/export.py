@@ -12,7 +12,7 @@ from metrics.metadata import FIGURE_COLUMNS
 from metrics.pipelines import by_period
 from metrics.text import neutralise_frame, write_csv
 
-__all__ = ["FORMATS", "export_figures", "neutralise_formulas", "select_rows", "to_bytes"]
+__all__ = ["FORMATS", "export_figures", "export_per_place", "neutralise_formulas", "select_rows", "to_bytes"]
 
 FORMATS = ("csv", "json", "xlsx")
 
@@ -54,6 +54,28 @@ def export_figures(
     rows = rows.assign(_whole=rows["region"] != "")
     rows = rows.sort_values(["date", "period_start", "_whole", "region", "metric", "source", "definition"])
     return rows[FIGURE_COLUMNS].reset_index(drop=True)
+
+
+def export_per_place(
+    figures: pd.DataFrame,
+    *,
+    metric: str,
+    region: str | None = None,
+    freq: str | None = None,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """``export_figures`` of figures that carry a ``place`` (a city's GeoNames id, e.g. each watched
+    city's ``distance_to_front_km``): one series per place, the ``place`` column after ``region``."""
+    parts = [export_figures(group.drop(columns="place"), metrics=[metric], region=region, freq=freq, start=start,
+                            end=end).assign(place=int(place))
+             for place, group in figures.groupby("place", sort=False)]  # fmt: skip
+    columns = list(FIGURE_COLUMNS)
+    columns.insert(columns.index("region") + 1, "place")
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    rows = pd.concat(parts, ignore_index=True)[columns]
+    return rows.sort_values(["date", "source", "definition", "place"], ignore_index=True)
 
 
 def select_rows(

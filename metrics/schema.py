@@ -1,4 +1,5 @@
-"""Pandera schema of a figure (one row of the ``figures`` table), validated where data comes in.
+"""The bounds and the known regions a figure (one row of the ``figures`` table) is checked against where
+data comes in; the pandera model itself is ``metrics.figure_model.FigureSchema``.
 
 Range checks: areas (stock, gained, lost) are not negative and no larger than the territory (or the
 region) they measure; a net change may be negative but lies within plus or minus that area; shares
@@ -18,20 +19,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from metrics.metadata import METRICS, metadata, metric_kind
 
 __all__ = [
     "AREA_METRICS",
-    "FigureSchema",
     "REGION_AREA_TOLERANCE",
     "SHARE_METRICS",
     "SIGNED_METRICS",
     "area_bound_km2",
     "known_territories",
     "region_areas",
-    "validate_figures",
 ]
 
 #: Areas: not negative, at most the territory's (region's) area.
@@ -80,80 +78,3 @@ def area_bound_km2(territory: pd.Series, region: pd.Series) -> pd.Series:
         keys = pd.MultiIndex.from_frame(pairs)
         bound[has_region] = pd.Series(limits, dtype=float).reindex(keys).to_numpy() if limits else np.nan
     return bound
-
-
-class FigureSchema(pa.DataFrameModel):
-    """A figure in canonical units: km2 for areas and flows, percent for shares."""
-
-    date: pd.Timestamp = pa.Field(coerce=True)
-    period_start: pd.Timestamp = pa.Field(coerce=True)
-    territory: str = pa.Field(isin=list(known_territories()))
-    region: str = pa.Field(str_matches=r"^(|[A-Z]{2}-[A-Z0-9]{1,3})$")
-    actor: str = pa.Field(str_length={"min_value": 1})
-    metric: str = pa.Field(isin=list(METRICS))
-    value: float = pa.Field(coerce=True, nullable=False)
-    source: str = pa.Field(str_length={"min_value": 1})
-    definition: str = pa.Field()
-    source_url: str = pa.Field()
-    published: str = pa.Field()
-    notes: str = pa.Field()
-    derived: bool = pa.Field(coerce=True)
-    quality: str = pa.Field(isin=["", "glitch", "break"])
-
-    @pa.dataframe_check(name="value_finite")
-    def value_finite(cls, df: pd.DataFrame) -> pd.Series:
-        return pd.Series(np.isfinite(df["value"].to_numpy(dtype=float)), index=df.index)
-
-    @pa.dataframe_check(name="not_negative")
-    def not_negative(cls, df: pd.DataFrame) -> pd.Series:
-        return df["metric"].isin(SIGNED_METRICS) | ~(df["value"] < 0)
-
-    @pa.dataframe_check(name="share_at_most_100")
-    def share_at_most_100(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["metric"].isin(SHARE_METRICS) | ~(df["value"] > 100)
-
-    @pa.dataframe_check(name="within_area")
-    def within_area(cls, df: pd.DataFrame) -> pd.Series:
-        areas = df["metric"].isin(AREA_METRICS + SIGNED_METRICS)
-        if not areas.any():
-            return pd.Series(True, index=df.index)
-        bound = area_bound_km2(df["territory"], df["region"])
-        return ~areas | ~(df["value"].abs() > bound)  # unknown bound (NaN): left to known_region
-
-    @pa.dataframe_check(name="known_region")
-    def known_region(cls, df: pd.DataFrame) -> pd.Series:
-        ok = df["region"] == ""
-        for territory in df.loc[~ok, "territory"].unique():
-            codes = list(region_areas(territory))
-            ok |= (df["territory"] == territory) & df["region"].isin(codes)
-        return ok
-
-    @pa.dataframe_check(name="period_not_after_date")
-    def period_not_after_date(cls, df: pd.DataFrame) -> pd.Series:
-        return df["period_start"] <= df["date"]
-
-    @pa.dataframe_check(name="stock_period_start_is_date")
-    def stock_period_start_is_date(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["metric"].isin(_STOCK_METRICS) | (df["period_start"] == df["date"])
-
-    class Config:
-        strict = False
-        coerce = True
-
-
-def validate_figures(frame: pd.DataFrame, *, lazy: bool = False) -> pd.DataFrame:
-    """Validate and coerce a frame of figures; fills optional text columns with ''.
-
-    ``lazy=True`` collects every failure into one ``pandera.errors.SchemaErrors``.
-    """
-    frame = frame.copy()
-    for column in ("region", "definition", "source_url", "published", "notes", "quality"):
-        frame[column] = frame[column].fillna("").astype(str) if column in frame else ""
-    if "period_start" not in frame:
-        frame["period_start"] = frame["date"]
-    frame = frame.assign(
-        territory=frame.get("territory", "UKR"),
-        actor=frame.get("actor", "RU"),
-        derived=frame.get("derived", False),
-    )
-    return FigureSchema.validate(frame, lazy=lazy)

@@ -66,7 +66,11 @@ class Figure(Base):
     derived: Mapped[bool] = mapped_column(Boolean, default=False)
     quality: Mapped[str] = mapped_column(String(10), default="", server_default="")
 
-    __table_args__ = (Index("ix_figures_series", "source", "metric", "region", "date"),)
+    __table_args__ = (
+        Index("ix_figures_series", "source", "metric", "region", "date"),
+        # Covers the sidebar's list of series (latest dates per source and definition) without a table scan.
+        Index("ix_figures_by_definition", "source", "definition", "region", "date", "batch_id"),
+    )
 
 
 class Snapshot(Base):

@@ -7,12 +7,14 @@ starts a server and sets it), on PostgreSQL too; that database is emptied before
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from metrics.bundled import ensure_bundled_data
 from metrics.store import Base, create_schema, get_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +35,26 @@ def shared_data() -> Callable[[str], Path]:
         return path
 
     return locate
+
+
+@pytest.fixture(scope="session")
+def bundled_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], str]:
+    """``bundled_sqlite(path)``: the URL of a new SQLite store at ``path`` holding the bundled data.
+
+    The data is loaded once per test session (``ensure_bundled_data``, about 2.5 s) and each store is
+    a copy of that one (SQLite's backup API: a consistent copy, WAL included)."""
+    template: list[Path] = []
+
+    def make(path: Path) -> str:
+        if not template:
+            first = tmp_path_factory.mktemp("bundled") / "territory.sqlite"
+            ensure_bundled_data(get_engine(f"sqlite:///{first}"), report=lambda _line: None)
+            template.append(first)
+        with sqlite3.connect(template[0]) as source, sqlite3.connect(path) as copy:
+            source.backup(copy)
+        return f"sqlite:///{path}"
+
+    return make
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 
+from metrics.figure_model import FigureSchema
 from metrics.ingest.cells import unit_of
 from metrics.ingest.table import Checker
 from metrics.metadata import METRICS, official_area_km2
-from metrics.schema import SHARE_METRICS, FigureSchema, area_bound_km2, known_territories, region_areas
+from metrics.schema import SHARE_METRICS, area_bound_km2, known_territories, region_areas
 
 __all__ = ["schema_check"]
 

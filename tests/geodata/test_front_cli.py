@@ -13,17 +13,14 @@ import pytest
 import shapely
 
 from geodata.build_front import DEEPSTATE_FRONT_FILE
+from geodata.front_figures import DISTANCE_FILE
 from geodata.gazetteer import load_settlements
-from metrics.bundled import ensure_bundled_data
-from metrics.store import get_engine
 from tests.geodata.conftest import GEO_DATA, Run
 
 
 @pytest.fixture(scope="module")
-def bundled_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('front') / 'store.sqlite'}"
-    ensure_bundled_data(get_engine(url), report=lambda line: None)
-    return url
+def bundled_url(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite) -> str:  # type: ignore[no-untyped-def]
+    return bundled_sqlite(tmp_path_factory.mktemp("front") / "store.sqlite")
 
 
 def test_settlements_taken_in_november_2025_per_deepstatemap(
@@ -98,3 +95,31 @@ def test_imported_snapshots_give_their_own_changes_and_front(
     assert lengths["date"].tolist() == ["2025-10-31", "2025-11-30"]
     assert lengths["settlements_held"].tolist() == [int(was.sum()), int(now.sum())]
     assert lengths["frontline_length_km"].iloc[0] == pytest.approx(400.0, rel=0.01)  # a 100 km square inside
+
+
+def test_metrics_export_writes_the_distance_to_each_city(
+    bundled_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from metrics.__main__ import main as metrics_main
+
+    monkeypatch.setenv("TERRITORY_DB_URL", bundled_url)
+    shipped = pd.read_csv(DISTANCE_FILE, keep_default_na=False)
+    kramatorsk = shipped[(shipped["place"] == 704508) & (shipped["source"] == "DeepStateMap")].set_index("date")
+
+    capsys.readouterr()
+    args = ["export", "--metric", "distance_to_front_km", "--source", "DeepStateMap", "--from", "2025-11-01"]
+    assert metrics_main(args) == 0
+    rows = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out), keep_default_na=False)
+    assert list(rows.columns[:5]) == ["date", "period_start", "territory", "region", "place"]
+    assert set(rows["metric"]) == {"distance_to_front_km"} and rows["date"].min() >= "2025-11-01"
+    mine = rows[rows["place"] == 704508].set_index("date")["value"]
+    assert mine.to_dict() == kramatorsk.loc[mine.index, "value"].to_dict() and len(mine) > 290
+    assert rows[rows["place"] == 704508]["notes"].str.contains("Kramatorsk").all()
+    assert rows.groupby(["date", "place"]).size().max() == 1  # one figure per city and day
+
+    args = ["export", "--metric", "distance_to_front_km", "--source", "DeepStateMap", "--definition", "occupied",
+            "--freq", "M", "--from", "2025-11-01", "--to", "2025-11-30", "--region", "UA-14"]  # fmt: skip
+    assert metrics_main(args) == 0
+    month = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out), keep_default_na=False)
+    assert set(month["region"]) == {"UA-14"} and set(month["date"]) == {"2025-11-30"}
+    assert month.set_index("place").loc[704508, "value"] == kramatorsk.loc["2025-11-30", "value"]

@@ -31,7 +31,7 @@ from geodata.front_figures import (
 )
 from geodata.gazetteer import find_settlements, load_settlements
 from geodata.settlements import taken_and_lost
-from metrics.schema import validate_figures
+from metrics.figure_model import validate_figures
 
 DEEPSTATE_DAYS = 1598  # 2022-04-03 .. 2026-10-09: every day the archive's inputs have
 KRAMATORSK, POKROVSK, DONETSK = 704508, 704422, 709717

@@ -8,15 +8,12 @@ import json
 import pytest
 
 from geodata.maps import date_map, latest_share_map
-from metrics.bundled import ensure_bundled_data
 from metrics.store import get_engine, list_series, read_figures
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path_factory.mktemp('maps') / 'territory.sqlite'}"
-    ensure_bundled_data(get_engine(url), report=lambda _line: None)
-    return get_engine(url)
+def engine(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite):  # type: ignore[no-untyped-def]
+    return get_engine(bundled_sqlite(tmp_path_factory.mktemp("maps") / "territory.sqlite"))
 
 
 def _texts(fig) -> tuple[str, str]:  # type: ignore[no-untyped-def]

@@ -18,8 +18,8 @@ from geodata import build_sources as bs
 from geodata.build import FIGURE_FILES, SHARED_INPUTS
 from geodata.build_io import CSV_COLUMNS, FIGURES_DIR
 from metrics.bundled import bundled_files
+from metrics.figure_model import validate_figures
 from metrics.quality import break_segments, drop_glitches
-from metrics.schema import validate_figures
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL_KM2 = 603_628.0

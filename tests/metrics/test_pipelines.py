@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from metrics.figure_model import validate_figures
 from metrics.pipelines import (
     by_period,
     change_over_days,
@@ -17,7 +18,6 @@ from metrics.pipelines import (
     net_change_from_stocks,
     period_end_stocks,
 )
-from metrics.schema import validate_figures
 
 
 def _as_read(rows: list[dict[str, object]]) -> pd.DataFrame:

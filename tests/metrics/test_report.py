@@ -16,7 +16,6 @@ from pypdf import PdfReader
 
 from geodata.maps import change_map_of
 from metrics import overview as ov
-from metrics.bundled import ensure_bundled_data
 from metrics.images import chromium_path
 from metrics.report import build_report, default_period, report_html, report_pdf
 from metrics.store import get_engine, read_figures
@@ -25,10 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'territory.sqlite'}"
-    ensure_bundled_data(get_engine(url), report=lambda _line: None)
-    return url
+def store(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite) -> str:  # type: ignore[no-untyped-def]
+    return bundled_sqlite(tmp_path_factory.mktemp("report") / "territory.sqlite")
 
 
 @pytest.fixture(scope="module")

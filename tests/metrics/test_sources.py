@@ -4,12 +4,9 @@ hand-built figures with known answers, then the shipped data (ISW 19.3 % vs Deep
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from metrics.bundled import ensure_bundled_data
 from metrics.chart_layout import page_texts
 from metrics.charts import sources_chart
 from metrics.event_markers import add_event_markers
@@ -201,9 +198,8 @@ def test_derived_flows_are_not_checked_against_their_own_stocks() -> None:
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    url = f"sqlite:///{Path(tmp_path_factory.mktemp('store')) / 'territory.sqlite'}"
-    ensure_bundled_data(get_engine(url), report=lambda _line: None)
+def shipped(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    url = bundled_sqlite(tmp_path_factory.mktemp("store") / "territory.sqlite")
     return read_figures(get_engine(url), regions=[""])
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from metrics.bundled import bundled_event_files, bundled_files, ensure_bundled_data
-from metrics.schema import validate_figures
+from metrics.figure_model import validate_figures
 from metrics.store import (
     Batch,
     Figure,

@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 from metrics import overview as ov
-from metrics.bundled import ensure_bundled_data
 from metrics.store import get_engine, read_figures
 from metrics.summary import ordinal, overview_sentences, trend_sentence
 from metrics.trends import trend_series
@@ -21,9 +20,8 @@ def test_ordinals(n: int, text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def whole(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    engine = get_engine(f"sqlite:///{tmp_path_factory.mktemp('summary') / 'territory.sqlite'}")
-    ensure_bundled_data(engine, report=lambda _line: None)
+def whole(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    engine = get_engine(bundled_sqlite(tmp_path_factory.mktemp("summary") / "territory.sqlite"))
     return read_figures(engine, regions=[""])
 
 

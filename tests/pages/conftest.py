@@ -11,9 +11,6 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from metrics.bundled import ensure_bundled_data
-from metrics.store import get_engine
-
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -29,19 +26,15 @@ class _NavigationPagesManager(PagesManager):
 
 
 @pytest.fixture(scope="module")
-def loaded_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+def loaded_store(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite: Callable[[Path], str]) -> str:
     """A store with the bundled data, shared by the tests of a module that only read it."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'territory.sqlite'}"
-    ensure_bundled_data(get_engine(url), report=lambda _line: None)
-    return url
+    return bundled_sqlite(tmp_path_factory.mktemp("store") / "territory.sqlite")
 
 
 @pytest.fixture
-def own_store(tmp_path: Path) -> str:
+def own_store(tmp_path: Path, bundled_sqlite: Callable[[Path], str]) -> str:
     """A store with the bundled data for one test, which may change it."""
-    url = f"sqlite:///{tmp_path / 'territory.sqlite'}"
-    ensure_bundled_data(get_engine(url), report=lambda _line: None)
-    return url
+    return bundled_sqlite(tmp_path / "territory.sqlite")
 
 
 @pytest.fixture

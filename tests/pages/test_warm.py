@@ -1,0 +1,37 @@
+"""The server's background warm-up (pages/warm.py) fills exactly the caches of the Overview's first run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import streamlit as st
+
+import geodata.maps
+import metrics.charts
+from metrics import overview as ov
+from pages import cached, warm
+
+
+def test_after_the_warm_up_the_overviews_first_run_computes_nothing(
+    loaded_store: str, open_app: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TERRITORY_DB_URL", loaded_store)
+    st.cache_data.clear()
+    assert warm.overview_caches() > 0
+
+    def computed_again(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the Overview computed this again: the warm-up missed one of its caches")
+
+    for owner, name in [(ov, "overview_data"), (ov, "latest_table"), (cached, "read_figures"),
+                        (metrics.charts, "monthly_net_change_chart"), (geodata.maps, "latest_share_map"),
+                        (ov, "latest_region_values")]:  # fmt: skip
+        monkeypatch.setattr(owner, name, computed_again)
+    at = open_app(loaded_store)  # fails on any exception of the run
+    assert at.dataframe, "the Overview's table of the latest figures"
+    assert at.title[0].value == "Territory of Ukraine held by Russian forces"
+
+
+def test_the_warm_up_takes_the_sidebars_first_selection() -> None:
+    choices = {"A": ["x", "y"], "B": ["w", "x"]}
+    assert warm.default_selection(choices) == (("A", "B"), ("w", "x", "y"))
