@@ -43,7 +43,8 @@ def _chart(at: AppTest) -> dict:
 
 
 def _traces(at: AppTest) -> dict[str, dict]:
-    return {trace["name"]: trace for trace in _chart(at)["data"]}
+    # a long name is wrapped for the legend ("<br> "): looked up as one line
+    return {trace["name"].replace("<br> ", " "): trace for trace in _chart(at)["data"]}
 
 
 def _numbers(values: object) -> list[float]:
