@@ -43,6 +43,7 @@ __all__ = [
     "TITLE_TOP_PX",
     "chars_per_line",
     "fit_to_width",
+    "legend_px",
     "loss_pattern",
     "page_texts",
     "source_parts",
@@ -119,13 +120,36 @@ def _relayout(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
     old_block = house["block_px"]
     block = text_block_px(title, subtitle) if (title or subtitle) else _GAP_PX
     delta = block - old_block
-    height = int(fig.layout.height) + delta
     house["block_px"] = block
+    _make_legend_room(out, house)
+    height = int(out.layout.height) + delta
     out.update_layout(
         title={"text": title, "subtitle": {"text": subtitle}, "y": 1 - title_anchor_px(title) / height},
         margin={"t": int(fig.layout.margin.t) + delta}, height=height, meta={"house": house},
     )  # fmt: skip
     return out
+
+
+def legend_px(fig: go.Figure) -> int:
+    """Height of the legend under the plot at a phone's width, where every entry takes a row of its
+    own: 26 px an entry and 20 px each further line of a wrapped one."""
+    listed = {(t.legendgroup or t.name): t.name for t in fig.data if t.name and t.showlegend is not False}
+    return round(sum(26 + 20 * name.count("<br>") for name in listed.values()))
+
+
+def _make_legend_room(fig: go.Figure, house: dict[str, Any]) -> None:
+    """Grow the bottom margin (and the height: the plot keeps its size) when traces were added after
+    ``house_layout`` (event markers, series breaks), moving the source line down below the legend."""
+    needed = legend_px(fig) if fig.layout.showlegend is not False else 0
+    delta = needed - house.get("legend_px", needed)
+    if delta <= 0:
+        return
+    plot = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    for annotation in fig.layout.annotations:
+        if annotation.text == house.get("source") and annotation.yref == "paper":
+            annotation.y -= delta / plot
+    fig.update_layout(margin={"b": fig.layout.margin.b + delta}, height=fig.layout.height + delta)
+    house["legend_px"] = needed
 
 
 def fit_to_width(fig: go.Figure, width_px: int) -> go.Figure:

@@ -87,10 +87,10 @@ def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, heig
     for trace in listed.values():  # plotly does not wrap a legend entry either
         if "<br>" not in trace.name:
             trace.name = wrap(trace.name, LEGEND_CHARS)
-    entries = len(listed) + sum(t.name.count("<br>") * 16 / 26 for t in listed.values())
+    entries = len(listed) + sum(t.name.count("<br>") * 20 / 26 for t in listed.values())
     top = house["block_px"] = text_block_px(title, subtitle)
     bottom = round(40 + 26 * entries + 15 * (source.count("<br>") + 1) + 14)
-    house["source"] = source
+    house["source"], house["legend_px"] = source, round(26 * entries)
     height = max(height, top + bottom + 240)
     plot = height - top - bottom
     fig.update_layout(
@@ -285,7 +285,7 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
     fig = house_layout(fig, title=title, subtitle=subtitle, source=source, height=height)
     top, height = fig.layout.margin.t, fig.layout.height
     # room for a legend of one row per entry (a phone wraps it so) above the source line
-    bottom = 40 + 21 * (len(fig.data)) + 15 * (source.count("<br>") + 1)
+    bottom = 40 + fig.layout.meta["house"]["legend_px"] + 15 * (source.count("<br>") + 1) + 6
     fig.update_layout(margin={"b": bottom})
     # the source line at the bottom of the image, below the legend
     fig.update_annotations(y=-(bottom - 6) / (height - top - bottom), yanchor="bottom", selector={"text": source})

@@ -37,7 +37,7 @@ PAGES = _pages()
 _DRAWS_OWN_TITLE = {"/map"}
 
 # Each chart's texts (titles, legend, annotations such as the source line, axis titles) that reach
-# past the chart's own box, in CSS pixels (1 px of rounding allowed).
+# past the chart's own box, in CSS pixels (1 px of rounding allowed), and a legend over the source line.
 _CLIPPED_TEXTS = """
 () => {
   const out = [];
@@ -49,6 +49,15 @@ _CLIPPED_TEXTS = """
       if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) {
         out.push(`${text.textContent.slice(0, 60)} [${Math.round(r.left - box.left)}..${Math.round(r.right - box.left)}`
                  + ` of ${Math.round(box.width)}, top ${Math.round(r.top - box.top)}]`);
+      }
+    }
+    const legend = plot.querySelector('.legend'), legendBox = legend && legend.getBoundingClientRect();
+    for (const text of plot.querySelectorAll('.annotation text')) {
+      const r = text.getBoundingClientRect();
+      if (legendBox && legendBox.height && text.textContent.startsWith('Source:') && r.top < legendBox.bottom - 1
+          && r.bottom > legendBox.top + 1 && r.left < legendBox.right && r.right > legendBox.left) {
+        out.push(`the legend covers the source line [legend ${Math.round(legendBox.top - box.top)}..`
+                 + `${Math.round(legendBox.bottom - box.top)}, source from ${Math.round(r.top - box.top)}]`);
       }
     }
   }

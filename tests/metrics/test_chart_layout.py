@@ -224,3 +224,15 @@ def test_metric_labels_are_titles_with_units() -> None:
         label = metric_label(metric)
         assert label.startswith(metadata()["metrics"][metric]["title"]) and "_" not in label
     assert metric_label("no_such_metric") == "no_such_metric"
+
+
+def test_markers_added_later_get_room_in_the_legend(figures: dict[str, go.Figure]) -> None:
+    before = figures["trend"]
+    fig = go.Figure(before)  # a legend entry added after house_layout, as the series breaks' is
+    fig.add_scatter(x=[None], y=[None], mode="markers", name="Series break (hover the ✕)")
+    bare = without_title(fig)
+    assert bare.layout.margin.b == before.layout.margin.b + 26
+    (source,) = [a for a in bare.layout.annotations if a.text.startswith("Source:")]
+    (was,) = [a for a in before.layout.annotations if a.text.startswith("Source:")]
+    plot = bare.layout.height - bare.layout.margin.t - bare.layout.margin.b
+    assert (was.y - source.y) * plot == pytest.approx(26)  # the source line moved down by the new row
