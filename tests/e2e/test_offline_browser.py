@@ -31,10 +31,6 @@ def _pages() -> list[str]:
 
 
 PAGES = _pages()
-# pages/map.py (being rewritten on its own branch) still draws the figure with plotly's own title,
-# which Streamlit's plotly.js puts half above the chart: the page should show it with
-# pages.chart_view.show_chart, as the other pages do
-_DRAWS_OWN_TITLE = {"/map"}
 
 # Each chart's texts (titles, legend, annotations such as the source line, axis titles) that reach
 # past the chart's own box, in CSS pixels (1 px of rounding allowed), and a legend over the source line.
@@ -106,8 +102,6 @@ def test_a_page_asks_nothing_of_another_host_and_cuts_no_chart_text(
     assert all(urlsplit(r.url).netloc == own for r in fonts), [r.url for r in fonts]
     assert not [r.url for r in fonts if r.failure], "a font did not load"
     clipped = page.evaluate(_CLIPPED_TEXTS)
-    if clipped and path in _DRAWS_OWN_TITLE:
-        pytest.xfail(f"{path} draws its chart's own title: {clipped}")
     assert not clipped, f"{path} at {WIDTHS[width]} px: chart texts cut at the chart's edge: {clipped}"
 
 
