@@ -27,15 +27,18 @@ if __name__ == "__main__" and not runtime.exists():
 
     from streamlit.starlette import App
 
-    from geodata.api import front_answers
-    from metrics import api, auth
+    from metrics import api_routes, auth
     from pages import warm
 
+    def front():  # type: ignore[no-untyped-def]  # geodata's answers for the API, on its first request
+        from geodata.api import front_answers
+
+        return front_answers()
+
     @contextlib.asynccontextmanager
-    async def lifespan(app: object):  # type: ignore[no-untyped-def]
-        async with api.lifespan(app):
-            warm.start()  # the runtime has started: the thread fills the caches the pages read
-            yield
+    async def lifespan(_app: object):  # type: ignore[no-untyped-def]
+        warm.start()  # the runtime has started: the thread prepares the store and fills the pages' caches
+        yield
 
     try:
         auth.trusted_proxies()
@@ -52,7 +55,7 @@ if __name__ == "__main__" and not runtime.exists():
         kind = config._config_options_template[name].type if name in config._config_options_template else str
         flags[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
     sys.argv = sys.argv[:1]
-    App(__file__, routes=api.routes(front=front_answers()), lifespan=lifespan).run(config=flags)
+    App(__file__, routes=api_routes.routes(front), lifespan=lifespan).run(config=flags)
     sys.exit(0)
 
 from pages import cached  # noqa: E402

@@ -23,20 +23,17 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from metrics.api_front import FrontAnswers, settlements_endpoint
-from metrics.bundled import ensure_bundled_data
 from metrics.export import export_figures, export_per_place, to_bytes
 from metrics.metadata import METRICS, definition_text, metadata, official_area_km2, source_info
 from metrics.pipelines import FREQUENCIES
@@ -44,7 +41,7 @@ from metrics.schema import region_areas
 from metrics.store import get_engine, read_figures, revision
 from metrics.text import write_csv
 
-__all__ = ["CACHE_CONTROL", "MAX_LIMIT", "PREFIX", "api_link", "lifespan", "routes"]
+__all__ = ["CACHE_CONTROL", "MAX_LIMIT", "PREFIX", "api_link", "routes"]
 
 PREFIX = "/api/v1"
 MAX_LIMIT = 10_000
@@ -337,14 +334,6 @@ def _preflight() -> Response:
         **_CORS, "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
         "Access-Control-Allow-Headers": "If-None-Match", "Access-Control-Max-Age": "86400",
     })  # fmt: skip
-
-
-@asynccontextmanager
-async def lifespan(_app: object) -> AsyncIterator[None]:
-    """Startup of the server that serves the API: the store is created and the bundled data loaded
-    (once, as ``python -m metrics init`` does), so the API answers before any page was opened."""
-    await run_in_threadpool(ensure_bundled_data, get_engine(), report=lambda _line: None)
-    yield
 
 
 def routes(engine: Callable[[], Engine] = get_engine, *, front: FrontAnswers | None = None) -> list[Route]:

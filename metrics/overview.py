@@ -24,6 +24,7 @@ __all__ = [
     "complete_months",
     "date_span",
     "definitions_by_source",
+    "drawn_shares",
     "described",
     "in_range",
     "latest_region_values",
@@ -266,6 +267,28 @@ def in_range(frame: pd.DataFrame, start: dt.date | None, end: dt.date | None) ->
     if end is not None:
         keep &= frame["date"] <= pd.Timestamp(end)
     return frame[keep]
+
+
+#: A share line with more observations than this in the range is drawn from one a week.
+MAX_DRAWN_DAILY = 400
+
+
+def drawn_shares(shares: pd.DataFrame) -> pd.DataFrame:
+    """The share observations a chart line draws: every one, or for a series with more than
+    ``MAX_DRAWN_DAILY`` in the range, the last of each week (Monday to Sunday) plus its first and its
+    latest. Every point drawn is an observation on its own date (hover names it); the chart's CSV keeps
+    them all. A whole war of daily shares (7 lines of 1,600 points) is 7x lighter to send and draw."""
+    if shares.empty:
+        return shares
+    parts = []
+    for _, rows in shares.sort_values("date").groupby(["source", "definition"], sort=False):
+        if len(rows) > MAX_DRAWN_DAILY:
+            week = rows["date"].dt.to_period("W-SUN")
+            keep = ~week.duplicated(keep="last")
+            keep.iloc[0] = keep.iloc[-1] = True
+            rows = rows[keep]
+        parts.append(rows)
+    return pd.concat(parts).sort_index()
 
 
 def date_span(figures: pd.DataFrame) -> tuple[dt.date, dt.date] | None:

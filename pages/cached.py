@@ -156,7 +156,7 @@ def overview_chart(
     from metrics.charts import monthly_net_change_chart
 
     data = overview(rev, sources, definitions)
-    monthly, shares = ov.in_range(data.monthly, start, end), ov.in_range(data.shares, start, end)
+    monthly, shares = ov.in_range(data.monthly, start, end), ov.drawn_shares(ov.in_range(data.shares, start, end))
     return monthly_net_change_chart(monthly, shares, events=events(rev), breaks=breaks(rev, sources, definitions))
 
 
@@ -179,6 +179,7 @@ def events(rev: Revision):  # a DataFrame (metrics.events.read_events)
     return read_events(engine())
 
 
+@st.cache_data(max_entries=4, show_spinner=False)  # every time page asks on every run
 def figures_span(rev: Revision) -> tuple[dt.date, dt.date] | None:
     """First and last date of the whole-territory figures (the Sources page's date range)."""
     return ov.date_span(whole_territory_figures(rev))
@@ -223,6 +224,7 @@ def quality_marks(rev: Revision):  # a DataFrame (metrics.source_checks.quality_
     return marks(whole_territory_figures(rev))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
 def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
     """``"source|definition"`` pairs among the chosen ones that have per-region figures."""
     return ov.sources_with_regions(series(rev), sources, definitions)

@@ -31,7 +31,7 @@ def overview_caches() -> float:
     from metrics.trends import preset_range
     from pages import cached
 
-    rev = cached.store_revision()
+    rev = cached.store_revision()  # the store's engine: on a first start, the bundled data is loaded here
     sources, definitions = default_selection(cached.source_choices(rev))
     if not sources or not definitions:
         return time.perf_counter() - started
@@ -52,6 +52,9 @@ def overview_caches() -> float:
 
 
 def _run() -> None:
+    from pages import memory
+
+    memory.release_to_system()  # before the libraries allocate: freed memory goes back after a burst
     # Outside a script run Streamlit warns of a "missing ScriptRunContext" on every cached call.
     context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     level = context_log.level
