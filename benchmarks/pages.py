@@ -1,7 +1,7 @@
 """Every page's script run, warm, on the shipped data (AppTest timing; target under 300 ms each; the Sources
 page's figure was a wall-clock assertion in tests/pages/test_sources.py before), the
-Map figure's JSON size for one date (target under 300 KB), and the Map slider's redraw in Chromium
-(target under 1 s). Run from the project root: python -m benchmarks.pages"""
+Map figure's JSON size for one date (target under 1 MB, issue 13; benchmarks.map has the details), and
+the Map slider's redraw in Chromium (target under 1 s). Run from the project root: python -m benchmarks.pages"""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _slider_redraw(url: str) -> float:
         plot.wait_for(timeout=60_000)  # the latest date moves as days are added: wait for the map itself
         page.wait_for_timeout(2_000)
         timings = []
-        thumb = page.get_by_role("slider").first
+        thumb = page.locator(".st-key-map_date").get_by_role("slider")  # the zoom slider comes first
         title = plot.locator(".gtitle").first
         for _ in range(3):  # three steps back from the latest date, whichever dates the store holds
             before = title.text_content()
@@ -73,7 +73,7 @@ def main(runs: int = 7) -> None:
             report(f"{page} script run, warm (median of {runs})", statistics.median(timings), 0.3)
             if page == "pages/map.py":
                 size = max(len(chart.proto.spec) for chart in at.get("plotly_chart"))
-                print(f"  map figure JSON for one date: {size / 1024:.0f} KB (target < 300 KB)")
+                print(f"  map figure JSON for one date: {size / 1024:.0f} KB (target < 1 MB)")
         if shutil.which("chromium") or shutil.which("google-chrome"):
             port = free_port()
             proc = subprocess.Popen([sys.executable, "app.py", "--server.port", str(port)], cwd=ROOT,

@@ -80,11 +80,33 @@ def settlement_changes(engine: Engine, source: str, definition: str | None = Non
     dates = list(snaps["date"])
     if shipped.empty:
         return change_table(coverage, places["geonameid"], dates)
+    # From the first stored snapshot on, one sequence of states: a stored snapshot's own coverage on its
+    # date (it wins); on each later change date of the shipped table, the state before it with that
+    # date's shipped changes applied (so what a stored snapshot showed holds until the source changes it).
     first = pd.Timestamp(dates[0])
-    before = held_on(shipped, first - pd.Timedelta(days=1)).reindex(places["geonameid"], fill_value=False)
     anchor = first - pd.Timedelta(days=1)
-    stacked = change_table(np.vstack([before.to_numpy()[None, :], coverage]), places["geonameid"], [anchor, *dates])
-    continued = stacked[stacked["date"] > anchor]
+    ids = places["geonameid"]
+    position = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+    stored = dict(zip(pd.to_datetime(dates), coverage, strict=True))
+    changed = shipped[(shipped["date"] > first) & shipped["geonameid"].isin(position.index)]
+    by_date = {pd.Timestamp(d): rows for d, rows in changed.groupby("date")}
+    sequence = sorted({anchor, *stored, *by_date})
+    states = [held_on(shipped, anchor).reindex(ids, fill_value=False).to_numpy()]
+    for day in sequence[1:]:
+        if day in stored:
+            state = np.asarray(stored[day], dtype=bool)
+        else:
+            state = states[-1].copy()
+            rows = by_date[day]
+            state[position[rows["geonameid"]].to_numpy()] = rows["held"].to_numpy(dtype=bool)
+        states.append(state)
+    continued = change_table(np.vstack(states), ids, sequence)
+    continued = continued[continued["date"] > anchor]
+    # a change on a shipped date keeps the shipped table's "not yet on" day (its own previous snapshot)
+    previous = shipped.set_index(["geonameid", "date", "held"])["previous_date"]
+    keys = pd.MultiIndex.from_frame(continued[["geonameid", "date", "held"]])
+    from_shipped = ~continued["date"].isin(list(stored)).to_numpy() & keys.isin(previous.index)
+    continued.loc[from_shipped, "previous_date"] = previous.reindex(keys[from_shipped]).to_numpy()
     kept = shipped[shipped["date"] < first]
     return pd.concat([kept, continued], ignore_index=True).sort_values(["date", "geonameid"], ignore_index=True)
 

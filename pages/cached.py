@@ -40,8 +40,12 @@ __all__ = [
     "figures_span",
     "front_cities",
     "front_view",
+    "map_changes",
     "map_dates",
+    "map_distances",
+    "map_export",
     "map_figure",
+    "map_place",
     "overview",
     "overview_chart",
     "overview_chart_data",
@@ -356,12 +360,18 @@ def map_dates(rev: Revision, source: str, definition: str, daily: bool) -> list[
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def map_figure(rev: Revision, source: str, definition: str, on: str, since: str | None):  # (go.Figure, note)
-    """``geodata.maps.date_map`` for the Map page."""
-    from geodata.maps import date_map
+def map_figure(rev: Revision, source: str, definition: str, on: str, since: str | None, layers: tuple[str, ...],
+               view: tuple[float, float, float, str] | None, fit_changes: bool):  # fmt: skip  # a webmap_data.MapView
+    """The Map page's map of a date (or of two: ``since``) with the ``layers`` named, looking at
+    ``view`` (lat, lon, zoom, key; None: the whole country) or at the changes (``fit_changes``)."""
+    from geodata.webmap import LAYERS, UKRAINE_VIEW, View
+    from geodata.webmap_data import map_view
 
-    return date_map(engine(), all_figures(rev), source=source, definition=definition, on=on,
-                    compare_from=since or None)  # fmt: skip
+    chosen = {name: name in layers for name in LAYERS}
+    return map_view(engine(), all_figures(rev), map_changes(rev, source, definition),
+                    map_distances(rev, source, definition), source=source, definition=definition,
+                    on=_timestamp(on), since=_timestamp(since) if since else None, layers=chosen,
+                    view=View(*view) if view else UKRAINE_VIEW, fit_changes=fit_changes)  # fmt: skip
 
 
 # -- Trends page -------------------------------------------------------------------------------
@@ -398,3 +408,46 @@ def front_view(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, 
     from geodata.front_queries import page_view
 
     return page_view(engine(), sources=sources, definitions=definitions, start=start, end=end, cities=cities)
+
+
+# -- the Map page's map (geodata.webmap) ---------------------------------------------------------
+
+
+def _timestamp(day: str):  # type: ignore[no-untyped-def]  # a pandas Timestamp
+    import pandas as pd
+
+    return pd.Timestamp(day)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def map_changes(rev: Revision, source: str, definition: str):  # type: ignore[no-untyped-def]  # DataFrame
+    """The per-settlement change table of a source (shipped, continued from the store's snapshots)."""
+    from geodata.front_queries import settlement_changes
+
+    return settlement_changes(engine(), source, definition)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def map_distances(rev: Revision, source: str, definition: str):  # type: ignore[no-untyped-def]  # DataFrame
+    """The watched cities' ``distance_to_front_km`` figures of a source (shipped, and from the store's snapshots)."""
+    from geodata.front_queries import distances
+
+    return distances(engine(), source=source, definition=definition)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def map_place(query: str, zoom: float) -> tuple[tuple[float, float, float, str] | None, str]:
+    """The view (lat, lon, zoom, key) centred on the settlement called ``query``, or None, and a line on it."""
+    from geodata.webmap_data import place_view
+
+    view, line = place_view(query, zoom)
+    return (view.lat, view.lon, view.zoom, view.key) if view else None, line
+
+
+def map_export(figure: go.Figure, view: object, width: int) -> go.Figure:
+    """The map with a scale bar for ``view`` (a ``geodata.webmap.View``) drawn ``width`` px wide, for images."""
+    import plotly.graph_objects as go_
+
+    from geodata.webmap import scale_bar
+
+    return scale_bar(go_.Figure(figure), view, width_px=width)  # type: ignore[arg-type]

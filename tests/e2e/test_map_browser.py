@@ -1,49 +1,129 @@
-"""The Map page in a real browser: move the date slider, switch on the comparison, see the legend."""
+"""The Map page in a real browser: the map zooms (buttons and wheel) in the browser alone, Play steps
+the date keeping the view the controls set (Streamlit 1.67 draws a new chart for a new figure, so a
+reader's own pan and zoom do not survive a step: the view controls are in the URL instead) and Stop
+stops it, the comparison lists what changed hands and fits the view to it, and no request goes to any
+host but the app's."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
+#: the map's zoom as plotly holds it (the wheel, the buttons and a reader's pinch all end up there)
+_ZOOM = "() => document.querySelector('.js-plotly-plot')._fullLayout.map.zoom"
+_TITLE = "() => document.querySelector('.js-plotly-plot .gtitle').textContent"
 
-def test_slider_and_comparison(page: Page, app_url: str, tmp_path: Path) -> None:
+
+def _zoom(page: Page) -> float:
+    return float(page.evaluate(_ZOOM))
+
+
+def test_zoom_play_stop_and_compare_stay_on_the_apps_host(page: Page, app_url: str, tmp_path: Path) -> None:
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     page.set_viewport_size({"width": 1400, "height": 1800})
-    page.goto(f"{app_url}/map")
+    page.goto(f"{app_url}/map?map_date=2026-07-31")
     plot = page.locator(".js-plotly-plot").first
-    # the latest day; the month-ends before it are 2026-09-03, 2026-08-27 (the late raw files) and 2026-07-31
-    expect(plot).to_contain_text("Share of each oblast held by Russian forces, 2026-10-09", timeout=60_000)
+    expect(plot).to_contain_text("Who holds what on 2026-07-31", timeout=60_000)
+    page.wait_for_function("() => { const p = document.querySelector('.js-plotly-plot');"
+                           " return p && p._fullLayout && p._fullLayout.map; }")  # fmt: skip
+    page.wait_for_timeout(2_000)  # the map's first draw
+    start = _zoom(page)
 
-    thumb = page.get_by_role("slider").first
-    thumb.focus()
-    thumb.press("ArrowLeft")  # one step back: the last month-end
-    expect(plot).to_contain_text("Share of each oblast held by Russian forces, 2026-09-03", timeout=10_000)
-    expect(page).to_have_url(re.compile(r"[?&]map_date=2026-09-03"))  # the slider's key is the URL's name
+    # the wheel and the zoom button zoom in the browser alone
+    box = plot.locator(".mapboxgl-canvas, .maplibregl-canvas").first.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.5)
+    page.mouse.wheel(0, -600)
+    page.wait_for_function(f"() => ({_ZOOM})() > {start + 0.3}", timeout=10_000)
+    plot.hover()
+    wheel = _zoom(page)
+    for _ in range(3):
+        page.locator(".modebar-btn[data-title='Zoom in']").first.click()
+    page.wait_for_function(f"() => ({_ZOOM})() > {wheel + 0.1}", timeout=10_000)  # plotly's button: x 1.05
 
-    # Play from 2026-09-03 steps to the last date, 2026-10-09, and stops there
-    page.get_by_role("button", name="Play").click()
-    expect(plot).to_contain_text("Share of each oblast held by Russian forces, 2026-10-09", timeout=15_000)
-    expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=15_000)
-    thumb.focus()
-    thumb.press("ArrowLeft")
-    expect(plot).to_contain_text("2026-09-03", timeout=10_000)
+    # Play steps the date keeping the view of the controls (a place at zoom 9); Stop stops it
+    page.goto(f"{app_url}/map?map_date=2025-12-31&map_view=A+place&map_place=Kramatorsk&map_zoom=9")
+    expect(plot).to_contain_text("Who holds what on 2025-12-31", timeout=60_000)
+    page.wait_for_timeout(1_000)
+    assert _zoom(page) == 9
+    play = page.locator(".st-key-map_play button")
+    play.click()
+    expect(play).to_have_text("Stop", timeout=15_000)
+    expect(plot).to_contain_text("Who holds what on 2026-01-31", timeout=15_000)
+    page.wait_for_timeout(300)
+    assert _zoom(page) == 9
+    play.click()
+    expect(play).to_have_text("Play", timeout=15_000)
+    page.wait_for_timeout(3_000)  # a step under way when Stop was pressed ends and its chart is drawn
+    stopped = re.search(r"map_date=([\d-]+)", page.url).group(1)  # type: ignore[union-attr]
+    assert stopped < "2026-10-09"  # stopped before the end
+    page.wait_for_timeout(2_500)  # three steps' time: the date stays
+    assert re.search(r"map_date=([\d-]+)", page.url).group(1) == stopped  # type: ignore[union-attr]
+    assert page.evaluate(_TITLE) == f"Who holds what on {stopped}"
+    zoomed = _zoom(page)
 
+    # compare two dates, then fit the view to what changed
     page.get_by_text("Compare two dates", exact=True).click()
+    expect(plot).to_contain_text("Changes from", timeout=30_000)
     legend = page.locator(".js-plotly-plot .legend").first
-    expect(legend).to_contain_text(re.compile(r"net gain: \+[\d,.]+ km²"), timeout=30_000)
-    expect(legend).to_contain_text(re.compile(r"net loss: −[\d,.]+ km²"))
-    expect(plot).to_contain_text("Change of the area held per oblast")
+    expect(legend).to_contain_text(re.compile(r"Taken \S+ to \S+: \d+ settlements?"), timeout=30_000)
+    expect(page.get_by_text(re.compile(r"Settlements that changed hands \(\d+\)"))).to_be_visible()
+    page.locator(".st-key-map_view").get_by_text("The changes", exact=True).click()
+    expect(page).to_have_url(re.compile(r"[?&]map_view=The(\+|%20)changes"), timeout=10_000)
+    page.wait_for_function(f"() => Math.abs(({_ZOOM})() - {zoomed}) > 0.05", timeout=20_000)
     page.screenshot(path=str(tmp_path / "map.png"))
+    assert hosts <= {urlsplit(app_url).netloc, ""}, hosts  # "" : data: and blob: URLs of the page itself
 
 
 def test_a_link_from_before_the_keys_had_the_page_name_opens_its_date(page: Page, app_url: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 1800})
     page.goto(f"{app_url}/map?date=2025-11-30")
     plot = page.locator(".js-plotly-plot").first
-    expect(plot).to_contain_text("Share of each oblast held by Russian forces, 2025-11-30", timeout=60_000)
+    expect(plot).to_contain_text("Who holds what on 2025-11-30", timeout=60_000)
     expect(page).not_to_have_url(re.compile(r"[?&]date="))
     expect(page).to_have_url(re.compile(r"[?&]map_date=2025-11-30"), timeout=10_000)  # the link, as it is now
+
+
+def test_the_exported_html_map_opens_offline_from_a_loopback_server(page: Page, tmp_path: Path) -> None:
+    """The HTML export (plotly.js inlined) served over http as a reader's own server would (a file://
+    page stays blank: its map workers are blob: URLs) draws the map and asks no other host."""
+    import functools
+    import http.server
+    import threading
+
+    import pandas as pd
+
+    from geodata.front_queries import distances, settlement_changes
+    from geodata.webmap_data import map_view
+    from metrics import images
+    from metrics.bundled import ensure_bundled_data
+    from metrics.store import get_engine, read_figures
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'territory.sqlite'}")
+    ensure_bundled_data(engine, report=lambda _line: None)
+    shown = map_view(engine, read_figures(engine), settlement_changes(engine, "DeepStateMap", "occupied"),
+                     distances(engine, source="DeepStateMap", definition="occupied"), source="DeepStateMap",
+                     definition="occupied", on=pd.Timestamp("2025-11-30"))  # fmt: skip
+    (tmp_path / "map.html").write_bytes(images.html_bytes(shown.figure, title="map"))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    try:
+        own = f"127.0.0.1:{server.server_address[1]}"
+        page.goto(f"http://{own}/map.html")
+        page.wait_for_function("() => { const p = document.querySelector('.js-plotly-plot');"
+                               " return p && p._fullLayout && p._fullLayout.map; }", timeout=30_000)  # fmt: skip
+        expect(page.locator(".js-plotly-plot .gtitle")).to_have_text("Who holds what on 2025-11-30")
+        expect(page.locator(".maplibregl-canvas")).to_be_visible()
+    finally:
+        server.shutdown()
+    assert hosts <= {own, ""}, hosts

@@ -66,4 +66,4 @@ def test_the_overview_shows_the_names_literally(page: Page, hostile_url: str) ->
     assert "![t](http://evil.example/pixel.png)" in text  # the definition as text, no image
     assert page.locator("a[href*='evil.example'], img[src*='evil.example']").count() == 0
     legend = page.locator(".js-plotly-plot .legend").first
-    expect(legend).to_contain_text('<a href="https://evil.example/q">Q</a>', timeout=60_000)  # drawn after the text
+    expect(legend).to_contain_text('<a href="https://evil.example/q">Q</a>', timeout=60_000)  # drawn late under load

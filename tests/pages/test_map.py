@@ -1,5 +1,6 @@
-"""AppTest of the Map page: the date slider, the every-day toggle, the comparison of two dates, and the
-polygons once the store holds snapshots."""
+"""AppTest of the Map page: the date slider and the every-day toggle, the settlements of a date, the
+comparison of two dates with the settlements that changed hands and the view fitted to them, a place
+found by name, Play and Stop, and the polygons once the store holds snapshots."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def _legend(app: AppTest) -> list[str]:
 
 def _title(app: AppTest) -> str:
     """The chart's title as one line (titles wrap with "<br> " for phones)."""
-    return json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"].replace("<br> ", " ")
+    return _figure(app)["layout"]["title"]["text"].replace("<br> ", " ")
 
 
 def test_dates_are_month_ends_and_the_latest_unless_every_day(
@@ -36,7 +37,7 @@ def test_dates_are_month_ends_and_the_latest_unless_every_day(
     slider = app.select_slider(key="map_date")
     assert slider.value == "2026-10-09"  # DeepStateMap's last day (a late raw file)
     assert "2025-11-30" in slider.options and "2025-11-29" not in slider.options
-    assert "Share of each oblast held by Russian forces, 2026-10-09" in _title(app)
+    assert "Who holds what on 2026-10-09" in _title(app)
     app.toggle(key="map_daily").set_value(True).run()
     assert "2025-11-29" in app.select_slider(key="map_date").options
     app.select_slider(key="map_date").set_value("2025-11-29").run()
@@ -44,7 +45,19 @@ def test_dates_are_month_ends_and_the_latest_unless_every_day(
     assert "2025-11-29" in _title(app)
 
 
-def test_comparison_from_figures_names_net_gains_and_losses(
+def test_a_fresh_install_shows_who_holds_each_settlement(loaded_store: str, open_app: Callable[..., AppTest]) -> None:
+    app = open_app(loaded_store, PAGE)
+    app.select_slider(key="map_date").set_value("2025-11-30").run()
+    figure = _figure(app)
+    assert figure["layout"]["map"]["style"]["sources"] == {}  # a style of our own: nothing fetched
+    held = next(name for name in _legend(app) if name.startswith("Held by Russian forces ("))
+    assert int(held.split("(")[1].rstrip(")").replace(",", "")) > 1000
+    assert any("held by Russian forces on 2025-11-30" in c.value for c in app.caption)
+    assert any("no polygon" in c.value for c in app.caption)  # and says why no held area is drawn
+    assert len(app.get("plotly_chart")[0].proto.spec) < 1_000_000
+
+
+def test_comparison_lists_the_settlements_that_changed_hands_and_fits_the_view(
     loaded_store: str, open_app: Callable[..., AppTest]
 ) -> None:
     app = open_app(loaded_store, PAGE)
@@ -52,13 +65,42 @@ def test_comparison_from_figures_names_net_gains_and_losses(
     app.toggle(key="map_compare").set_value(True).run()
     app.select_slider(key="map_from").set_value("2025-10-31").run()
     assert not app.exception, app.exception
-    legend = _legend(app)
-    assert any(name.startswith("Oblasts with a net gain: +") and "km²" in name for name in legend)
-    assert "2025-10-31 to 2025-11-30" in _title(app)
-    assert "offset each other" in app.caption[-1].value or any("offset" in c.value for c in app.caption)
+    assert "Changes from 2025-10-31 to 2025-11-30" in _title(app)
+    assert "Taken 2025-10-31 to 2025-11-30: 8 settlements" in _legend(app)
+    table = app.dataframe[0].value
+    assert "Pokrovsk" in set(table["name"]) and set(table["change"]) == {"taken"}
+    whole = _figure(app)["layout"]["map"]
+    app.segmented_control(key="map_view").set_value("The changes").run()
+    fitted = _figure(app)["layout"]
+    assert fitted["uirevision"] == "changes:2025-10-31"
+    assert fitted["map"]["zoom"] > whole["zoom"] and 36 < fitted["map"]["center"]["lon"] < 39
 
 
-def test_with_snapshots_the_map_draws_gained_and_lost_polygons(
+def test_a_place_found_by_name_centres_the_map(loaded_store: str, open_app: Callable[..., AppTest]) -> None:
+    app = open_app(loaded_store, PAGE)
+    app.text_input(key="map_place").input("Krasnoarmeysk").run()  # Pokrovsk's name before 2016
+    assert app.segmented_control(key="map_view").value == "A place"
+    layout = _figure(app)["layout"]
+    assert layout["map"]["zoom"] == 11 and layout["map"]["center"]["lat"] == pytest.approx(48.28, abs=0.01)
+    assert any(c.value.startswith("Pokrovsk (Покровськ)") for c in app.caption)
+    app.select_slider(key="map_date").set_value("2025-11-30").run()
+    assert _figure(app)["layout"]["uirevision"] == layout["uirevision"]  # a new date keeps the view
+    app.text_input(key="map_place").input("Nowhere-on-earth").run()
+    assert any("No settlement called" in w.value for w in app.warning)
+
+
+def test_play_steps_the_date_and_stop_stops(loaded_store: str, open_app: Callable[..., AppTest]) -> None:
+    app = open_app(loaded_store, PAGE)
+    app.select_slider(key="map_date").set_value("2026-07-31").run()
+    app.button(key="map_play").click().run()
+    assert app.session_state["map_playing"] is True
+    assert app.button(key="map_play").label == "Stop"
+    app.button(key="map_play").click().run()
+    assert app.session_state["map_playing"] is False
+    assert app.button(key="map_play").label == "Play"
+
+
+def test_with_snapshots_the_map_draws_the_held_area_and_the_gained_and_lost_polygons(
     own_store: str, open_app: Callable[..., AppTest], shared_data: Callable[[str], Path]
 ) -> None:
     for day in ("20251101", "20251201"):
@@ -66,12 +108,9 @@ def test_with_snapshots_the_map_draws_gained_and_lost_polygons(
         import_file(get_engine(own_store), raw, source="DeepStateMap", definition="occupied")
     app = open_app(own_store, PAGE)
     app.select_slider(key="map_date").set_value("2025-11-30").run()
-    assert any(name.startswith("Area held per DeepStateMap's polygon, 2025-11-30") for name in _legend(app))
+    assert any(name.startswith("Area held per the polygon of 2025-11-30") for name in _legend(app))
     app.toggle(key="map_compare").set_value(True).run()
     app.select_slider(key="map_from").set_value("2025-10-31").run()
     legend = _legend(app)
-    gained = next(name for name in legend if name.startswith("Gained: "))
-    lost = next(name for name in legend if name.startswith("Lost: "))
-    assert float(gained.split()[1].replace(",", "")) == pytest.approx(501.1, abs=0.2)  # geodata change's figure
-    assert float(lost.split()[1].replace(",", "")) == pytest.approx(18.2, abs=0.2)
-    assert len(app.get("plotly_chart")[0].proto.spec) < 300_000  # the figure for one date stays small
+    assert "Area gained: 501.1 km²" in legend and "Area lost: 18.2 km²" in legend  # geodata.change's figures
+    assert len(app.get("plotly_chart")[0].proto.spec) < 1_000_000  # the figure for one date, every layer on
