@@ -43,6 +43,7 @@ __all__ = [
     "TITLE_TOP_PX",
     "chars_per_line",
     "fit_to_width",
+    "legend_name",
     "legend_px",
     "loss_pattern",
     "page_texts",
@@ -130,6 +131,15 @@ def _relayout(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
     return out
 
 
+def legend_name(name: str) -> str:
+    """A legend entry wrapped for a phone's chart (names that hold ``<br>`` are kept)."""
+    return name if "<br>" in name else wrap(name, LEGEND_CHARS)
+
+
+def _under_the_plot(fig: go.Figure) -> bool:
+    return fig.layout.showlegend is not False and (fig.layout.legend.y is None or fig.layout.legend.y < 0)
+
+
 def legend_px(fig: go.Figure) -> int:
     """Height of the legend under the plot at a phone's width, where every entry takes a row of its
     own: 26 px an entry and 20 px each further line of a wrapped one."""
@@ -140,7 +150,12 @@ def legend_px(fig: go.Figure) -> int:
 def _make_legend_room(fig: go.Figure, house: dict[str, Any]) -> None:
     """Grow the bottom margin (and the height: the plot keeps its size) when traces were added after
     ``house_layout`` (event markers, series breaks), moving the source line down below the legend."""
-    needed = legend_px(fig) if fig.layout.showlegend is not False else 0
+    if not _under_the_plot(fig):  # a legend on the plot (a map's) takes no room
+        return
+    for trace in fig.data:  # under the plot, its entries wrap for a phone
+        if trace.name and trace.showlegend is not False:
+            trace.name = legend_name(trace.name)
+    needed = legend_px(fig)
     delta = needed - house.get("legend_px", needed)
     if delta <= 0:
         return

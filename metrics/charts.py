@@ -15,12 +15,12 @@ from plotly.subplots import make_subplots
 
 from metrics.chart_layout import (
     GAINED_COLOUR,
-    LEGEND_CHARS,
     LOST_COLOUR,
     PHONE_WIDTH_PX,
     SUBTITLE_SIZE,
     TITLE_SIZE,
     chars_per_line,
+    legend_name,
     loss_pattern,
     source_parts,
     text_block_px,
@@ -83,11 +83,9 @@ def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, heig
         subtitle = wrap(subtitle, chars_per_line(PHONE_WIDTH_PX, SUBTITLE_SIZE))
     if "<br>" not in source:
         source = "<br>".join(wrap(part, _SOURCE_CHARS) for part in source_parts(source))
-    listed = {(t.legendgroup or t.name): t for t in fig.data if t.name and t.showlegend is not False}
-    for trace in listed.values():  # plotly does not wrap a legend entry either
-        if "<br>" not in trace.name:
-            trace.name = wrap(trace.name, LEGEND_CHARS)
-    entries = len(listed) + sum(t.name.count("<br>") * 20 / 26 for t in listed.values())
+    # room for each entry as ``metrics.chart_layout`` wraps it for a phone (plotly does not wrap a legend)
+    listed = {(t.legendgroup or t.name): t.name for t in fig.data if t.name and t.showlegend is not False}
+    entries = len(listed) + sum(legend_name(n).count("<br>") * 20 / 26 for n in listed.values())
     top = house["block_px"] = text_block_px(title, subtitle)
     bottom = round(40 + 26 * entries + 15 * (source.count("<br>") + 1) + 14)
     house["source"], house["legend_px"] = source, round(26 * entries)
