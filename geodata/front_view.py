@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from geodata.gazetteer import load_settlements
 from geodata.settlements import taken_and_lost
+from metrics.chart_layout import GAINED_COLOUR, LOST_COLOUR, loss_pattern
 from metrics.charts import house_layout, series_colours
 from metrics.display import plotly_text as pt
 from metrics.metadata import metadata
@@ -114,13 +115,15 @@ def _monthly_chart(monthly: pd.DataFrame) -> go.Figure | None:
         return None
     labels = _label(monthly)
     colours = series_colours(labels.unique().tolist())
+    one = len(colours) == 1  # one source: the house's gained and lost colours; more: a colour per source
     fig = go.Figure()
     for label, part in monthly.groupby(labels, sort=True):
-        fig.add_bar(x=part["month"], y=part["taken"], name=f"{label}: taken", marker_color=colours[label],
+        fig.add_bar(x=part["month"], y=part["taken"], name=f"{label}: taken",
+                    marker_color=GAINED_COLOUR if one else colours[label],
                     hovertemplate="%{x|%B %Y}: %{y} taken<extra></extra>")  # fmt: skip
-        fig.add_bar(x=part["month"], y=-part["lost"], name=f"{label}: lost (below zero)",
-                    marker_color=colours[label], opacity=0.45, customdata=part["lost"],
-                    hovertemplate="%{x|%B %Y}: %{customdata} lost<extra></extra>")  # fmt: skip
+        fig.add_bar(x=part["month"], y=-part["lost"], name=f"{label}: lost (below zero, hatched)",
+                    marker={"color": LOST_COLOUR if one else colours[label], "pattern": loss_pattern([-1] * len(part))},
+                    customdata=part["lost"], hovertemplate="%{x|%B %Y}: %{customdata} lost<extra></extra>")  # fmt: skip
     fig.update_layout(barmode="relative")
     fig.update_xaxes(type="date")
     fig.update_yaxes(title="Settlements per month", zeroline=True, zerolinecolor="#888")

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from geodata.areas import to_equal_area
 from geodata.boundaries import load_regions
+from metrics.chart_layout import GAINED_COLOUR, LOSS_PATTERN, LOST_COLOUR
 from metrics.charts import house_layout
 from metrics.display import plotly_text as pt
 
@@ -107,7 +108,7 @@ def _choropleth(
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
     house_layout(fig, title=title, subtitle=subtitle, source=source, height=520)
-    fig.update_layout(hovermode="closest", margin={"l": 10, "r": 10, "t": 90, "b": 50})
+    fig.update_layout(hovermode="closest", margin={"l": 10, "r": 10, "b": 50})
     fig.layout.annotations[-1].update(y=-0.02)
     return fig
 
@@ -132,8 +133,8 @@ def region_share_map(values: pd.DataFrame, *, title: str, subtitle: str, source:
                        title=title, subtitle=subtitle, source=source)  # fmt: skip
 
 
-#: Gained (red) and lost (blue) areas: the ends of the colour-blind-safe ColorBrewer RdBu scale.
-GAINED_COLOUR, LOST_COLOUR = "#b2182b", "#2166ac"
+#: Gained (dark red) and lost (blue, hatched) areas: ``metrics.chart_layout``'s pair, told apart
+#: by colour-blind readers and in greyscale print.
 
 
 def region_change_map(values: pd.DataFrame, *, title: str, subtitle: str, source: str) -> go.Figure:
@@ -160,9 +161,10 @@ def add_change_polygons(fig: go.Figure, gained: shapely.Geometry, lost: shapely.
             continue
         projected = to_equal_area(gpd.GeoSeries([geometry], crs="EPSG:4326")).iloc[0]
         xs, ys = _rings(shapely.transform(projected, lambda xy: xy / 1000.0), holes=True)
+        pattern = {"shape": LOSS_PATTERN, "fgcolor": "#ffffff", "size": 7, "solidity": 0.35}
         fig.add_scatter(
             x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines", line={"color": colour, "width": 1.2},
-            name=label, hoverinfo="name", hoveron="fills",
+            name=label, hoverinfo="name", hoveron="fills", fillpattern=pattern if colour == LOST_COLOUR else None,
         )  # fmt: skip
     fig.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": 0.03, "yanchor": "bottom"})
     return fig
@@ -189,7 +191,7 @@ def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: p
     fig = region_change_map(
         values,
         title=f"Change of the area held per oblast, {start:%Y-%m-%d} to {end:%Y-%m-%d}",
-        subtitle=f"{pt(source)}; red: gained by Russian forces, blue: lost",
+        subtitle=f"{pt(source)}; dark red: gained by Russian forces, blue: lost",
         source=f"Source: {pt(source)}, figures of {before:%Y-%m-%d} and {end:%Y-%m-%d} (latest on or before each)",
     )
     note = f"Per oblast, {source}'s figures: the area held at the end of the period minus the day before it."
@@ -262,7 +264,7 @@ def date_map(engine, figures: pd.DataFrame, *, source: str, definition: str, on:
     fig = region_change_map(
         table,
         title=f"Change of the area held per oblast, {since:%Y-%m-%d} to {on:%Y-%m-%d}",
-        subtitle=f"{pt(source)} ({pt(definition)}); red: gained by Russian forces, blue: lost",
+        subtitle=f"{pt(source)} ({pt(definition)}); dark red: gained by Russian forces, blue: lost",
         source=f"Source: {pt(source)} ({pt(definition)}), latest figures on or before each date",
     )
     try:

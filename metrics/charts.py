@@ -7,14 +7,26 @@ charts' own markup (``<br>``, ``<extra>``) is added around it."""
 
 from __future__ import annotations
 
-import re
-import textwrap
 from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from metrics.chart_layout import (
+    GAINED_COLOUR,
+    LOST_COLOUR,
+    PHONE_WIDTH_PX,
+    SUBTITLE_SIZE,
+    TITLE_SIZE,
+    chars_per_line,
+    legend_name,
+    loss_pattern,
+    source_parts,
+    text_block_px,
+    title_anchor_px,
+    wrap,
+)
 from metrics.display import plotly_text as pt
 from metrics.event_markers import add_break_markers, add_event_markers
 from metrics.metadata import metadata
@@ -53,35 +65,43 @@ def source_line(as_of: pd.DataFrame) -> str:
     return "Source: " + "; ".join(parts) if parts else "Source: no figures"
 
 
-#: Characters per line of the title, subtitle and source line: what a phone (390 px) shows unclipped.
-_TITLE_CHARS, _SUBTITLE_CHARS, _SOURCE_CHARS = 42, 60, 62
+#: Characters per line of the source line: what a phone's chart (358 px) shows unclipped after the
+#: y axis's 70 px (11 px text).
+_SOURCE_CHARS = 52
 
 
 def house_layout(fig: go.Figure, *, title: str, subtitle: str, source: str, height: int = 460) -> go.Figure:
     """Apply the house template: title and subtitle on top, the legend under the plot and the source
     line under the legend. Texts are wrapped so a phone shows them whole (texts that already hold
     ``<br>`` are kept as given), and the bottom margin has room for a legend of one row per entry (a
-    phone's width wraps it so), so the legend and the source line never overlap."""
-    if "<br>" not in title:
-        title = _wrap(title, _TITLE_CHARS)
-    if "<br>" not in subtitle:
-        subtitle = _wrap(subtitle, _SUBTITLE_CHARS)
+    phone's width wraps it so), so the legend and the source line never overlap. The plain title and
+    subtitle stay in ``layout.meta`` for ``metrics.chart_layout`` to lay out for another width."""
+    house = {"title": title, "subtitle": subtitle, "kept": "<br>" in title, "kept_sub": "<br>" in subtitle}
+    if not house["kept"]:
+        title = wrap(title, chars_per_line(PHONE_WIDTH_PX, TITLE_SIZE))
+    if not house["kept_sub"]:
+        subtitle = wrap(subtitle, chars_per_line(PHONE_WIDTH_PX, SUBTITLE_SIZE))
     if "<br>" not in source:
-        source = "<br>".join(_wrap(part, _SOURCE_CHARS) for part in _source_parts(source))
-    entries = len({(t.legendgroup or t.name) for t in fig.data if t.name and t.showlegend is not False})
-    top = 22 + 23 * (title.count("<br>") + 1) + 17 * (subtitle.count("<br>") + 1) + 14
-    bottom = 40 + 26 * entries + 15 * (source.count("<br>") + 1) + 14
+        source = "<br>".join(wrap(part, _SOURCE_CHARS) for part in source_parts(source))
+    # room for each entry as ``metrics.chart_layout`` wraps it for a phone (plotly does not wrap a legend)
+    listed = {(t.legendgroup or t.name): t.name for t in fig.data if t.name and t.showlegend is not False}
+    entries = len(listed) + sum(legend_name(n).count("<br>") * 20 / 26 for n in listed.values())
+    top = house["block_px"] = text_block_px(title, subtitle)
+    bottom = round(40 + 26 * entries + 15 * (source.count("<br>") + 1) + 14)
+    house["source"], house["legend_px"] = source, round(26 * entries)
     height = max(height, top + bottom + 240)
     plot = height - top - bottom
     fig.update_layout(
         template="plotly_white",
         font={"family": _FONT, "size": 13, "color": "#222"},
-        title={"text": title, "subtitle": {"text": subtitle, "font": {"size": 12, "color": "#555"}}, "x": 0.01,
-               "y": 1 - 10 / height, "yref": "container", "yanchor": "top"},
-        legend={"orientation": "h", "yanchor": "top", "y": -40 / plot, "xanchor": "left", "x": 0},
+        title={"text": title, "font": {"size": TITLE_SIZE},
+               "subtitle": {"text": subtitle, "font": {"size": SUBTITLE_SIZE, "color": "#555"}}, "x": 0.01,
+               "y": 1 - title_anchor_px(title) / height, "yref": "container", "yanchor": "top", "automargin": False},
+        legend={"orientation": "h", "yanchor": "top", "y": -40 / plot, "xanchor": "left", "x": 0, "font": {"size": 12}},
         margin={"l": 70, "r": 30, "t": top, "b": bottom},
         height=height,
         hovermode="x unified",
+        meta={"house": house},
     )  # fmt: skip
     fig.add_annotation(
         text=source, xref="paper", yref="paper", x=0, y=-(40 + 26 * entries + 8) / plot, xanchor="left",
@@ -105,7 +125,8 @@ def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame, *, eve
         label = f"{source} ({definition})"
         fig.add_bar(
             x=rows["period_start"] + pd.Timedelta(days=14), y=rows["value"], name=pt(label), legendgroup=pt(label),
-            marker_color=colours[label], customdata=[period_name(d, "M") for d in rows["period_start"]],
+            marker={"color": colours[label], "pattern": loss_pattern(rows["value"].tolist())},
+            customdata=[period_name(d, "M") for d in rows["period_start"]],
             hovertemplate="%{customdata}: %{y:+,.0f} km²<extra>" + pt(label) + "</extra>", row=1, col=1,
         )  # fmt: skip
     fig_labels = {trace.name for trace in fig.data}
@@ -252,57 +273,21 @@ def sources_chart(series: pd.DataFrame, band: pd.DataFrame, *, metric: str, freq
         .tail(1)
     )
     when = f"per {period}" if flow else f"at the end of each {period}"
-    # Lines short enough for a phone (plotly does not wrap): the title, subtitle and source line are wrapped.
-    title = _wrap(f"{meta['title']} {when}", 40)
-    subtitle = _wrap(
+    title = f"{meta['title']} {when}"
+    subtitle = (
         "Russian forces, whole of Ukraine, by source and definition. Shaded: the spread between the series (lowest "
-        "to highest).",
-        60,
+        f"to highest). Definitions: {definitions or 'none chosen'}"
     )
-    subtitle += "<br>" + _wrap(f"Definitions: {definitions or 'none chosen'}", 60)
-    source = "<br>".join(_wrap(part, 52) for part in _source_parts(source_line(as_of)))
+    source = "<br>".join(wrap(part, 52) for part in source_parts(source_line(as_of)))
     height = 600
     fig = house_layout(fig, title=title, subtitle=subtitle, source=source, height=height)
-    top = 30 + 22 * (title.count("<br>") + 1) + 16 * (subtitle.count("<br>") + 1)
+    top, height = fig.layout.margin.t, fig.layout.height
     # room for a legend of one row per entry (a phone wraps it so) above the source line
-    bottom = 40 + 21 * (len(fig.data)) + 15 * (source.count("<br>") + 1)
-    fig.update_layout(
-        margin={"t": top, "b": bottom}, title={"y": 1 - 12 / height, "yref": "container", "yanchor": "top"}
-    )
+    bottom = 40 + fig.layout.meta["house"]["legend_px"] + 15 * (source.count("<br>") + 1) + 6
+    fig.update_layout(margin={"b": bottom})
     # the source line at the bottom of the image, below the legend
     fig.update_annotations(y=-(bottom - 6) / (height - top - bottom), yanchor="bottom", selector={"text": source})
     return _with_events(fig, events, breaks)
-
-
-# "; " between the sources of a source line, not the end of an entity (``&gt; ``) in an escaped name
-_SOURCE_SEPARATOR = re.compile(r"(?<!&lt)(?<!&gt)(?<!&amp)(?<!&#37)(?<!&#36); ")
-
-
-def _source_parts(source: str) -> list[str]:
-    """A source line's parts, one per source."""
-    return _SOURCE_SEPARATOR.split(source)
-
-
-_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
-_HIDDEN = re.compile("[\ue000-\uf8ff]")  # Unicode's private use area: stands for one entity while wrapping
-
-
-def _wrap(text: str, width: int) -> str:
-    """``text`` broken into lines of at most ``width`` characters with ``<br>``; an entity (``&lt;``,
-    from ``plotly_text``) counts as one character and is never broken."""
-    if _HIDDEN.search(text):  # cannot stand for entities: keep words (and entities) whole
-        return "<br> ".join(textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)) or text
-    entities: list[str] = []
-
-    def hide(match: re.Match[str]) -> str:
-        entities.append(match.group())
-        return chr(0xE000 + len(entities) - 1)
-
-    hidden = _ENTITY.sub(hide, text) if len(_ENTITY.findall(text)) <= 6400 else text
-    lines = textwrap.wrap(hidden, width, break_on_hyphens=False)
-    lines = [_HIDDEN.sub(lambda m: entities[ord(m.group()) - 0xE000], line) for line in lines]
-    # "<br> ": the space keeps the words on either side apart in the SVG text (and in its textContent)
-    return "<br> ".join(lines) or text
 
 
 #: What the Regions page's bars can show: label -> (column, axis title, number format, hover unit).
@@ -320,17 +305,21 @@ def regions_bar_chart(table: pd.DataFrame, *, measure: str, source: str, definit
     rows = table.dropna(subset=[column]).sort_values(column, ascending=True)
     colours = PALETTE[0]
     if column == "change_km2":
-        colours = [PALETTE[5] if v > 0 else PALETTE[0] if v < 0 else "#999" for v in rows[column]]
+        colours = [GAINED_COLOUR if v > 0 else LOST_COLOUR if v < 0 else "#999" for v in rows[column]]
+    marker = {"color": colours, "pattern": loss_pattern(rows[column].tolist())}
+    names = [pt(f"{o} ({r})") for o, r in zip(rows["oblast"], rows["region"], strict=True)]
     fig = go.Figure(
         go.Bar(
-            x=rows[column], y=[pt(f"{o} ({r})") for o, r in zip(rows["oblast"], rows["region"], strict=True)],
-            orientation="h", marker_color=colours, text=[format(v, fmt) for v in rows[column]],
+            x=rows[column], y=names, orientation="h", marker=marker, text=[format(v, fmt) for v in rows[column]],
             textposition="outside", cliponaxis=False,
             hovertemplate="%{y}: %{x:" + fmt + "} " + unit + "<extra></extra>", name=measure,
         )
     )  # fmt: skip
     fig.update_xaxes(title=axis, zeroline=True, zerolinecolor="#888")
-    fig.update_yaxes(automargin=True)
+    # each oblast's name over its bar, from the plot's left edge: names beside the bars would take half
+    # a phone's width from the plot (the axis keeps them as its categories, for hover and data)
+    fig.update_yaxes(showticklabels=False)
+    fig.update_layout(bargap=0.5)
     on = rows["as_of"].max()
     when = f"{on:%Y-%m-%d}" if pd.notna(on) else "no date"
     if column == "change_km2" and rows["since"].notna().any():
@@ -341,9 +330,15 @@ def regions_bar_chart(table: pd.DataFrame, *, measure: str, source: str, definit
         title=f"{measure.capitalize()} per oblast, {when}",
         subtitle=f"Russian forces. {pt(source)} ({pt(definition)}); share = area held in the oblast / oblast area",
         source=source_line(as_of) if pd.notna(on) else "Source: no figures",
-        height=max(420, 26 * len(rows) + 200),
+        height=max(420, 36 * len(rows) + 200),
     )
-    fig.update_layout(showlegend=False, hovermode="closest", margin={"l": 10, "r": 60, "t": 90, "b": 90})
+    fig.update_layout(showlegend=False, hovermode="closest", margin={"l": 10, "r": 60})
+    row_px = (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / max(1, len(rows))
+    for name in names:
+        fig.add_annotation(
+            text=name, x=0, xref="paper", xanchor="left", y=name, yref="y", yanchor="bottom",
+            yshift=row_px * 0.25 - 1, showarrow=False, font={"size": 11, "color": "#333"},
+        )  # fmt: skip
     return fig
 
 
@@ -359,7 +354,8 @@ def trend_chart(series: pd.DataFrame, *, metric: str, freq: str, unit: str, regi
     for label, rows in series.groupby("label", sort=True):
         hover = "%{customdata}: %{y:,.2f} " + shown_unit + "<extra>" + pt(label) + "</extra>"
         if flow and freq in ("M", "Q", "Y") and not rows["note"].str.contains("cumulated|mean").any():
-            fig.add_bar(x=rows["date"], y=rows["value"], name=pt(label), marker_color=colours[label],
+            fig.add_bar(x=rows["date"], y=rows["value"], name=pt(label),
+                        marker={"color": colours[label], "pattern": loss_pattern(rows["value"].tolist())},
                         customdata=rows["period"], hovertemplate=hover)  # fmt: skip
         else:
             fig.add_scatter(

@@ -6,7 +6,8 @@ user and serialised by a lock (the server is one queue; without the lock concurr
 other's images). It starts on the first export and stops after ``TERRITORY_EXPORT_IDLE_S`` (120)
 seconds without one, so an idle instance does not hold a browser (about 1 GB). Titles, subtitles
 (definitions) and source lines with their as-of dates are part of the figures themselves
-(``metrics.charts.house_layout``), so they are on every image. Nothing is fetched from the internet:
+(``metrics.charts.house_layout``), so they are on every image, the title and subtitle wrapped to the
+image's width (``metrics.chart_layout.fit_to_width``). Nothing is fetched from the internet:
 MathJax is off and the HTML inlines plotly.js.
 """
 
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from metrics.chart_layout import PHONE_WIDTH_PX, fit_to_width
 from metrics.text import write_csv
 
 if TYPE_CHECKING:
@@ -139,6 +141,7 @@ def image_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, width: int = EX
         raise ValueError(f"unknown image format {fmt!r}: use one of {', '.join(IMAGE_FORMATS)}")
     import plotly.io as pio
 
+    fig = fit_to_width(fig, width)  # the title and subtitle wrapped to the image's width, never clipped
     height = fig.layout.height or 500
     with _LOCK:
         _ensure_server()
@@ -156,7 +159,7 @@ def html_bytes(fig: go.Figure, *, title: str | None = None) -> bytes:
     import plotly.io as pio
 
     page = pio.to_html(
-        fig,
+        fit_to_width(fig, PHONE_WIDTH_PX),  # responsive: wrapped for a phone, so no width cuts it
         include_plotlyjs=True,
         include_mathjax=False,
         full_html=True,

@@ -16,6 +16,7 @@ __all__ = [
     "denominator_note",
     "metadata",
     "metric_kind",
+    "metric_label",
     "official_area_km2",
     "source_info",
 ]
@@ -46,6 +47,19 @@ METRICS: tuple[str, ...] = tuple(metadata()["metrics"])
 def metric_kind(metric: str) -> str:
     """``"stock"`` or ``"flow"``."""
     return metadata()["metrics"][metric]["kind"]
+
+
+#: How each unit of ``metadata.toml`` reads after a metric's title (none for counts).
+_UNIT_SUFFIX = {"km2": ", km²", "percent": ", %", "km": ", km", "count": ""}
+
+
+def metric_label(metric: str) -> str:
+    """What a reader sees for a metric code: its title and unit (``area_controlled_km2`` ->
+    ``Area controlled, km²``); an unknown code is returned as it is."""
+    meta = metadata()["metrics"].get(metric)
+    if meta is None:
+        return metric
+    return meta["title"] + _UNIT_SUFFIX.get(meta["unit"], f", {meta['unit']}")
 
 
 def official_area_km2(territory: str = "UKR") -> float:

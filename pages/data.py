@@ -8,10 +8,10 @@ import streamlit as st
 from metrics.api import api_link
 from metrics.display import markdown_text as md
 from metrics.export import to_bytes
-from metrics.metadata import METRICS, metadata
+from metrics.metadata import METRICS, metric_label
 from metrics.periods import FREQUENCY_BY_NAME
 from metrics.provenance import provenance_bundle
-from pages import cached
+from pages import cached, links
 
 rev = cached.store_revision()
 choices = cached.source_choices(rev)
@@ -33,9 +33,12 @@ left, middle, right = st.columns(3)
 sources = left.multiselect("Sources", list(choices), key="data_sources", bind="query-params", placeholder="all")
 offered = sorted({d for s in (sources or choices) for d in choices[s]})
 definitions = middle.multiselect("Definitions", offered, key="data_definitions", bind="query-params", placeholder="all")
+links.adopt_codes("data_metrics", METRICS, many=True)
 metrics = right.multiselect(
     "Metrics", list(METRICS), key="data_metrics", bind="query-params", placeholder="all",
-    help="; ".join(f"{m}: {metadata()['metrics'][m]['title']}" for m in METRICS),
+    format_func=metric_label,
+    help="The table and the files name each metric by its code: "
+    + "; ".join(f"{metric_label(m)}: {m}" for m in METRICS),
 )  # fmt: skip
 left, middle, right = st.columns(3)
 region_options = ["all", "whole", *regions]  # words, not "" or "*", so that they read well in a link
@@ -107,10 +110,13 @@ else:
         on_click="ignore", width="stretch", help="figures.csv, metadata.json (sources, definitions, licences, "
         "query) and README.md with a citation",
     )  # fmt: skip
-    shown = rows.head(2_000)
+    shown = rows.head(2_000).copy()
+    if "metric" in shown:  # the code (as in the files) and, next to it, what it is
+        shown.insert(shown.columns.get_loc("metric") + 1, "metric_title", shown["metric"].map(metric_label))
     st.dataframe(
         shown, hide_index=True, key="data_table",
-        column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        column_config={"metric_title": st.column_config.TextColumn("metric (title, unit)"),
+                       "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
                        "period_start": st.column_config.DateColumn(format="YYYY-MM-DD"),
                        "value": st.column_config.NumberColumn(format="%.2f"),
                        "source_url": st.column_config.TextColumn()},  # uploaded: text, not a link

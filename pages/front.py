@@ -7,6 +7,7 @@ from metrics.display import markdown_text as md
 from metrics.images import chart_csv
 from metrics.metadata import metadata
 from pages import cached
+from pages.chart_view import show_chart
 from pages.downloads import chart_downloads
 
 rev = cached.store_revision()
@@ -49,23 +50,23 @@ for sentence in view.sentences:
     st.markdown(md(sentence))
 
 st.subheader("The front's length")
-st.plotly_chart(view.length_chart, key="front_length_chart", theme=None)
+show_chart(view.length_chart, key="front_length_chart")
 chart_downloads(view.length_chart, view.series, name="front-length", key="dl_front_length")
 st.caption(metadata()["metrics"]["frontline_length_km"]["method"])
 
 st.subheader("Settlements held")
-st.plotly_chart(view.held_chart, key="front_held_chart", theme=None)
+show_chart(view.held_chart, key="front_held_chart")
 chart_downloads(view.held_chart, view.series, name="front-settlements-held", key="dl_front_held")
 
 if view.monthly_chart is not None:
     st.subheader("Settlements taken and lost per month")
-    st.plotly_chart(view.monthly_chart, key="front_monthly_chart", theme=None)
+    show_chart(view.monthly_chart, key="front_monthly_chart")
     chart_downloads(view.monthly_chart, view.monthly, name="front-settlements-per-month", key="dl_front_monthly")
     st.caption(metadata()["metrics"]["settlements_held"]["method"])
 
 if view.distance_chart is not None:
     st.subheader("Distance to the front")
-    st.plotly_chart(view.distance_chart, key="front_distance_chart", theme=None)
+    show_chart(view.distance_chart, key="front_distance_chart")
     chart_downloads(view.distance_chart, view.distances, name="front-distance", key="dl_front_distance")
     st.dataframe(view.closest, hide_index=True, key="front_closest_table",
                  column_config={"date": st.column_config.DateColumn("closest on", format="YYYY-MM-DD"),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-__all__ = ["adopt", "as_bool", "as_date", "as_int", "date_within", "one_of"]
+__all__ = ["adopt", "adopt_codes", "as_bool", "as_date", "as_int", "date_within", "one_of"]
 
 Parse = Callable[[str], object]
 
@@ -76,3 +76,14 @@ def adopt(old: str, new: str, parse: Parse = str) -> None:
         return
     with contextlib.suppress(StreamlitAPIException):  # the address bar shows the link as it is now
         st.query_params[new] = text
+
+
+def adopt_codes(key: str, options: Sequence[str], *, many: bool = False) -> None:
+    """A link made when the widget ``key`` showed metric codes (``?trends_metric=net_change_km2``)
+    still opens that choice now that the widget shows the metrics' titles (its link carries a title):
+    the codes seed the widget's value once, before it is drawn."""
+    if key not in st.query_params or key in st.session_state:
+        return
+    values = [v for text in st.query_params.get_all(key) for v in (text.split(",") if many else [text])]
+    if values and all(v in options for v in values):
+        st.session_state[key] = values if many else values[0]

@@ -9,6 +9,7 @@ from metrics.metadata import denominator_note
 from metrics.overview import UPDATE_HOWTO
 from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
+from pages.chart_view import show_chart
 from pages.downloads import chart_downloads
 
 # 0/ selection (from the shared sidebar in app.py)
@@ -67,7 +68,7 @@ preset = st.segmented_control("Range", [*RANGE_PRESETS], default="whole war", re
                               bind="query-params")  # fmt: skip
 start, end = preset_range(preset, *span) if span else (None, None)
 chart = cached.overview_chart(rev, sources, definitions, start, end)
-st.plotly_chart(chart, key="overview_chart", theme=None)
+show_chart(chart, key="overview_chart")
 chart_downloads(
     chart,
     cached.overview_chart_data(rev, sources, definitions),
@@ -89,7 +90,7 @@ if with_regions:
     )
     source, definition = chosen.split("|", 1)
     oblast_map = cached.region_map(rev, source, definition)
-    st.plotly_chart(oblast_map, key="overview_map", theme=None)
+    show_chart(oblast_map, key="overview_map")
     chart_downloads(
         oblast_map, cached.region_map_data(rev, source, definition), name="oblast-shares-map", key="overview_dl_map"
     )

@@ -6,6 +6,7 @@ import streamlit as st
 
 from metrics.charts import REGION_MEASURES
 from pages import cached, links
+from pages.chart_view import show_chart
 from pages.downloads import chart_downloads
 
 rev = cached.store_revision()
@@ -41,7 +42,7 @@ if since >= on:
 
 table = cached.regions_table(rev, source, definition, on, since)
 chart = cached.regions_chart(rev, source, definition, on, since, measure)
-st.plotly_chart(chart, key="regions_chart", theme=None)
+show_chart(chart, key="regions_chart")
 chart_downloads(chart, table, name=f"regions-{measure.replace(' ', '-')}-{on:%Y%m%d}", key="regions_dl")
 st.dataframe(
     table, hide_index=True, key="regions_table",

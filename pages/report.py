@@ -4,8 +4,10 @@ import streamlit as st
 
 from metrics import images
 from metrics.display import markdown_text as md
+from metrics.metadata import metric_label
 from metrics.report import default_period, report_html, report_pdf
 from pages import cached
+from pages.chart_view import show_chart
 
 rev = cached.store_revision()
 default_start, default_end = default_period(cached.series(rev)["last_date"].max())
@@ -55,10 +57,20 @@ if (
     st.subheader(f"Summary, {start:%Y-%m-%d} to {end:%Y-%m-%d}")
     for sentence in report.sentences:
         st.markdown(f"- {md(sentence)}")
-    st.dataframe(report.kpis, hide_index=True, key="report_kpis")
-    st.plotly_chart(report.monthly_chart, key="report_chart", theme=None)
+    st.dataframe(
+        report.kpis, hide_index=True, key="report_kpis",
+        column_config={
+            "area_km2": st.column_config.NumberColumn(metric_label("area_controlled_km2"), format="%,.0f"),
+            "area_as_of": st.column_config.DateColumn("area as of", format="YYYY-MM-DD"),
+            "share_pct": st.column_config.NumberColumn(metric_label("share_controlled_pct"), format="%.2f"),
+            "share_as_of": st.column_config.DateColumn("share as of", format="YYYY-MM-DD"),
+            "net_change_km2": st.column_config.NumberColumn(metric_label("net_change_km2"), format="%+,.1f"),
+            "net_change_how": st.column_config.TextColumn("net change: how"),
+        },
+    )  # fmt: skip
+    show_chart(report.monthly_chart, key="report_chart")
     if report.change_map is not None:
-        st.plotly_chart(report.change_map, key="report_map", theme=None)
+        show_chart(report.change_map, key="report_map")
     st.caption(md(report.change_note))
 else:
     st.info(f"Choose the period (default: {default_start:%B %Y}, the last complete month) and build the report.")

@@ -11,6 +11,7 @@ from metrics.source_checks import TOLERANCE_KM2, TOLERANCE_PP, TOLERANCE_SHARE, 
 from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
 from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
+from pages.chart_view import show_chart
 from pages.downloads import chart_downloads
 
 DASH = "–"  # a value a source does not have
@@ -109,7 +110,7 @@ if view.series.empty:
     )
 else:
     chart = cached.sources_chart(rev, sources, definitions, metric, freq, start, end)
-    st.plotly_chart(chart, key="sources_chart", theme=None)
+    show_chart(chart, key="sources_chart")
     chart_downloads(chart, view.series, name=f"sources-{metric}-per-{period}", key="sources_dl")
 for note in view.notes:
     st.caption(md(note))

@@ -5,11 +5,12 @@ import datetime as dt
 import streamlit as st
 
 from metrics.display import markdown_text as md
-from metrics.metadata import metadata
+from metrics.metadata import metadata, metric_label
 from metrics.periods import FREQUENCY_BY_NAME
 from metrics.trends import RANGE_PRESETS, preset_range
 from pages import cached, links
 from pages.cached import AREA_PAGE_METRICS as METRICS  # the front line's metrics: on /front
+from pages.chart_view import show_chart
 from pages.downloads import chart_downloads
 
 rev = cached.store_revision()
@@ -34,8 +35,9 @@ for old, new, parse in [
     links.adopt(old, new, parse)
 
 top = st.columns([2, 2, 1, 1])
+links.adopt_codes("trends_metric", METRICS)
 metric = top[0].selectbox("Metric", list(METRICS), key="trends_metric", bind="query-params",
-                          help="; ".join(f"{m}: {metadata()['metrics'][m]['title']}" for m in METRICS))  # fmt: skip
+                          format_func=metric_label)  # fmt: skip
 region = top[1].selectbox("Region", region_options, key="trends_region", bind="query-params")
 freq_label = top[2].selectbox("Frequency", list(FREQUENCIES), index=2, key="trends_freq", bind="query-params")
 unit_label = top[3].radio("Unit", list(UNITS), key="trends_unit", bind="query-params", horizontal=True,
@@ -79,7 +81,7 @@ if view.series.empty:
     st.stop()
 for sentence in view.sentences:
     st.markdown(f"**{md(sentence)}**")
-st.plotly_chart(view.chart, key="trends_chart", theme=None)
+show_chart(view.chart, key="trends_chart")
 chart_downloads(view.chart, view.series, name=f"trend-{metric}-{code or 'UKR'}-{freq_label}", key="trends_dl")
 st.dataframe(
     view.series.drop(columns=["source", "definition"]), hide_index=True, key="trends_table",

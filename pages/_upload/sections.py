@@ -16,6 +16,7 @@ from metrics.display import markdown_text as md
 from metrics.source_checks import new_suspects
 from metrics.store import list_batches, set_batch_status
 from pages import cached
+from pages.chart_view import show_chart
 
 __all__ = ["batches_section", "editor_access", "events_section", "figures_format", "figures_section",
            "polygons_section"]  # fmt: skip
@@ -140,10 +141,9 @@ def figures_section(engine: Engine, *, limit_mb: int, who: str) -> None:
                 with chart_tab:
                     labels = review.series_labels(plan)
                     chosen = st.selectbox(f"Series ({len(labels)} touched)", list(labels), key="upload_series")
-                    st.plotly_chart(
+                    show_chart(
                         before_after_chart(review.one_series(affected, labels[chosen]), title=f"{chosen}"),
                         key="upload_chart",
-                        theme=None,
                     )
                 if st.button(
                     f"Store {len(parsed.figures):,} figures as a new batch", type="primary", key="upload_commit"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from metrics.chart_layout import page_texts
 from metrics.charts import sources_chart
 from metrics.event_markers import add_event_markers
 from metrics.metadata import FIGURE_COLUMNS
@@ -271,8 +272,9 @@ def test_sources_chart_draws_the_band_and_each_series() -> None:
     assert band.width[0] == 31 * 86_400_000  # spans October
     assert (a.name, list(a.y)) == ("A · d", [300, 700])
     assert (b.name, list(b.y), b.mode) == ("B · e", [500], "markers")
-    assert fig.layout.title.text == "Net change in area controlled per month"
-    assert "Definitions: A: d; B: e" in fig.layout.title.subtitle.text
+    title, subtitle = page_texts(fig)  # as the page shows them (the figure's own are wrapped)
+    assert title == "Net change in area controlled per month"
+    assert "Definitions: A: d; B: e" in subtitle
     assert "A (d), as of 2025-11-30" in fig.layout.annotations[0].text
 
 

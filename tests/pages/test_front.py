@@ -4,11 +4,12 @@ distance to chosen cities, the period's table and the sentences built from the s
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.pages.chart_titles import chart_titles
 
 PAGE = "pages/front.py"
 
@@ -19,8 +20,7 @@ def app(loaded_store: str, open_app: Callable[..., AppTest]) -> AppTest:
 
 
 def _titles(app: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"].replace("<br> ", " ").replace("<br>", " ")
-            for c in app.get("plotly_chart")]  # fmt: skip
+    return chart_titles(app)
 
 
 def test_the_page_shows_every_chart_with_downloads_and_the_default_cities(app: AppTest) -> None:

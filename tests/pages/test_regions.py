@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.chart_titles import chart_titles
+
 PAGE = "pages/regions.py"
 
 
@@ -32,8 +34,8 @@ def _bars(app: AppTest) -> dict[str, float]:
 
 
 def _title(app: AppTest) -> str:
-    """The chart's title as one line (titles wrap with "<br> " for phones)."""
-    return json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"].replace("<br> ", " ")
+    """The chart's title as the page shows it."""
+    return chart_titles(app)[0]
 
 
 def test_november_2025_per_oblast_and_its_change(app: AppTest) -> None:

@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.store import get_engine, list_batches, set_batch_status
+from tests.pages.chart_titles import chart_titles
 
 PAGE = "pages/sources.py"
 ISW = "ISW (AFP analysis) · assessed control+claimed"
@@ -42,7 +43,8 @@ def _chart(at: AppTest) -> dict:
 
 
 def _traces(at: AppTest) -> dict[str, dict]:
-    return {trace["name"]: trace for trace in _chart(at)["data"]}
+    # a long name is wrapped for the legend ("<br> "): looked up as one line
+    return {trace["name"].replace("<br> ", " "): trace for trace in _chart(at)["data"]}
 
 
 def _numbers(values: object) -> list[float]:
@@ -102,7 +104,7 @@ def test_the_controls_change_what_is_shown(app: AppTest) -> None:
     assert table.loc["2025-11", ISW] == 19.3
     assert round(table.loc["2025-11", DSM], 2) == 19.17
     assert table.loc["2025-11", "spread"] == pytest.approx(0.127, abs=0.001)
-    title = _chart(app)["layout"]["title"]["text"].replace("<br> ", " ").replace("<br>", " ")
+    (title,) = chart_titles(app)
     assert title == "Share of territory controlled at the end of each month"
     assert "Per month, newest first" in [s.value for s in app.subheader]
 

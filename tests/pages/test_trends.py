@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.store import get_engine, read_figures
+from tests.pages.chart_titles import chart_titles
 
 PAGE = "pages/trends.py"
 
@@ -24,7 +25,7 @@ def _table(app: AppTest):  # type: ignore[no-untyped-def]
 
 
 def _title(app: AppTest) -> str:
-    return json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"].replace("<br> ", " ")
+    return chart_titles(app)[0]
 
 
 def test_monthly_net_change_of_november_2025(app: AppTest) -> None:

@@ -1,0 +1,32 @@
+"""A house-style chart on a page: its title and subtitle as page text, which the browser wraps to the
+width it has (a 1400 px screen or a 390 px phone; plotly would cut a long title at the chart's edge),
+and the chart below them with its plot, legend and source line. The download row
+(``pages.downloads.chart_downloads``) exports the whole figure, title included."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from metrics.chart_layout import page_texts, without_title
+from metrics.display import markdown_text as md
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+__all__ = ["PLOTLY_CONFIG", "show_chart"]
+
+#: The chart's own toolbar without its camera button: it would save the chart without the title
+#: (shown on the page); the download row's PNG, SVG and PDF carry title, source line and date.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
+
+
+def show_chart(fig: go.Figure, *, key: str) -> None:
+    """``fig``'s title (bold) and subtitle (a caption) as page text, then the figure without them."""
+    title, subtitle = page_texts(fig)
+    if title:
+        st.markdown(f"**{md(title)}**")
+    if subtitle:
+        st.caption(md(subtitle))
+    st.plotly_chart(without_title(fig), key=key, theme=None, config=PLOTLY_CONFIG)
