@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 import threading
 import time
 
@@ -59,11 +60,16 @@ def _run() -> None:
     context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     level = context_log.level
     context_log.setLevel(logging.ERROR)
+    # While this thread computes, the server's event loop sends the browser Streamlit's scripts: hand
+    # it the interpreter every millisecond (Python's default is 5 ms) so the two overlap.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
     try:
         _log.info("warmed the Overview's caches in %.2f s", overview_caches())
     except Exception:  # the page itself will show the error to whoever opens it
         _log.exception("warming the Overview's caches failed")
     finally:
+        sys.setswitchinterval(interval)
         context_log.setLevel(level)
 
 
