@@ -223,8 +223,13 @@ def main() -> None:
         try:
             started = time.perf_counter()
             wait_until_serving(port)
+            print(f"server answering after {time.perf_counter() - started:.1f} s")
+            # ready: the bundled data loaded and the Overview's caches warm (pages/warm.py), and the
+            # API's handlers made (on its first request): the load measures a running server
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/series", timeout=120).read()
+            asyncio.run(open_session(port, timeout=120))
             mb, count = rss_mb(server.pid)
-            print(f"server up in {time.perf_counter() - started:.1f} s: {mb:.0f} MB ({count} processes)")
+            print(f"server ready in {time.perf_counter() - started:.1f} s: {mb:.0f} MB ({count} processes)")
             server_capacity(server.pid, port)
             api_latency(port)
             if not args.skip_browser:

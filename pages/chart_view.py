@@ -5,6 +5,8 @@ and the chart below them with its plot, legend and source line. The download row
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -22,6 +24,26 @@ __all__ = ["PLOTLY_CONFIG", "show_chart"]
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
 
 
+#: The page copy of each figure, made once per figure object: the pages' figures are shared by every
+#: session and run (``st.cache_resource``), and a copy costs about 0.1 s of server time. Keyed by the
+#: figure's id, with a weak reference that tells a live figure from a new one at a reused id.
+_PAGE_COPIES: dict[int, tuple[weakref.ref, go.Figure]] = {}
+_LOCK = threading.Lock()
+
+
+def _page_copy(fig: go.Figure) -> go.Figure:
+    with _LOCK:
+        known = _PAGE_COPIES.get(id(fig))
+    if known is not None and known[0]() is fig:
+        return known[1]
+    copy = without_title(fig)
+    with _LOCK:
+        for key in [k for k, (ref, _copy) in _PAGE_COPIES.items() if ref() is None]:
+            del _PAGE_COPIES[key]  # figures that are gone
+        _PAGE_COPIES[id(fig)] = (weakref.ref(fig), copy)
+    return copy
+
+
 def show_chart(fig: go.Figure, *, key: str) -> None:
     """``fig``'s title (bold) and subtitle (a caption) as page text, then the figure without them."""
     title, subtitle = page_texts(fig)
@@ -29,4 +51,4 @@ def show_chart(fig: go.Figure, *, key: str) -> None:
         st.markdown(f"**{md(title)}**")
     if subtitle:
         st.caption(md(subtitle))
-    st.plotly_chart(without_title(fig), key=key, theme=None, config=PLOTLY_CONFIG)
+    st.plotly_chart(_page_copy(fig), key=key, theme=None, config=PLOTLY_CONFIG)
