@@ -75,9 +75,11 @@ if st.session_state.get("map_date") not in dates:  # a day that is not a month-e
     st.session_state.pop("map_date", None)
 
 
-def _toggle_play() -> None:
-    st.session_state["map_playing"] = not st.session_state.get("map_playing", False)
-    if st.session_state["map_playing"] and st.session_state.get("map_date") == dates[-1]:
+def _set_playing(value: bool) -> None:
+    """Play (True) or Stop (False). Each button says what it does rather than toggling: a click the
+    server sees twice (a step's rerun racing the click) still stops, and Stop is never lost."""
+    st.session_state["map_playing"] = value
+    if value and st.session_state.get("map_date") == dates[-1]:
         st.session_state["map_date"] = dates[0]
 
 
@@ -99,7 +101,8 @@ def timeline() -> None:
     default = {} if "map_date" in st.session_state else {"value": dates[-1]}
     slider, button = st.columns([6, 1], vertical_alignment="bottom")
     on = slider.select_slider("Date", dates, key="map_date", bind="query-params", **default)
-    button.button("Stop" if playing else "Play", key="map_play", on_click=_toggle_play, width="stretch")
+    button.button("Stop" if playing else "Play", key="map_play", on_click=_set_playing, args=(not playing,),
+                  width="stretch")  # fmt: skip
     since = None
     if compare:
         earlier = dates[: dates.index(on)] or dates[:1]
