@@ -179,11 +179,13 @@ def _note(inputs: MapInputs, changes: pd.DataFrame) -> str:
 
 
 def map_view(engine: Engine, figures: pd.DataFrame, changes: pd.DataFrame, distances: pd.DataFrame, *, source: str,
-             definition: str, on: pd.Timestamp, since: pd.Timestamp | None = None,
+             definition: str, on: pd.Timestamp | str, since: pd.Timestamp | str | None = None,
              layers: dict[str, bool] | None = None, view: View = UKRAINE_VIEW,
              fit_changes: bool = False) -> MapView:  # fmt: skip
     """The map (``geodata.webmap.map_figure``) of a date or of a comparison, its note, its data and
-    the bounds of the changes; with ``fit_changes`` the view fits them (when there are any)."""
+    the bounds of the changes; with ``fit_changes`` the view fits them (when there are any). Dates as
+    timestamps or ``YYYY-MM-DD`` (as the page's slider gives them)."""
+    on, since = pd.Timestamp(on), (pd.Timestamp(since) if since is not None else None)
     inputs = map_inputs(engine, figures, changes, distances, source=source, definition=definition, on=on,
                         since=since)  # fmt: skip
     bounds = change_bounds(inputs.moved, inputs.gained, inputs.lost) if since is not None else None

@@ -370,7 +370,7 @@ def map_figure(rev: Revision, source: str, definition: str, on: str, since: str 
     chosen = {name: name in layers for name in LAYERS}
     return map_view(engine(), all_figures(rev), map_changes(rev, source, definition),
                     map_distances(rev, source, definition), source=source, definition=definition,
-                    on=_timestamp(on), since=_timestamp(since) if since else None, layers=chosen,
+                    on=on, since=since or None, layers=chosen,
                     view=View(*view) if view else UKRAINE_VIEW, fit_changes=fit_changes)  # fmt: skip
 
 
@@ -411,12 +411,6 @@ def front_view(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, 
 
 
 # -- the Map page's map (geodata.webmap) ---------------------------------------------------------
-
-
-def _timestamp(day: str):  # type: ignore[no-untyped-def]  # a pandas Timestamp
-    import pandas as pd
-
-    return pd.Timestamp(day)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
