@@ -17,7 +17,7 @@ from metrics.display import markdown_text as md
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["PLOTLY_CONFIG", "show_chart"]
+__all__ = ["PLOTLY_CONFIG", "page_copy", "show_chart"]
 
 #: The chart's own toolbar without its camera button: it would save the chart without the title
 #: (shown on the page); the download row's PNG, SVG and PDF carry title, source line and date.
@@ -31,7 +31,8 @@ _PAGE_COPIES: dict[int, tuple[weakref.ref, go.Figure]] = {}
 _LOCK = threading.Lock()
 
 
-def _page_copy(fig: go.Figure) -> go.Figure:
+def page_copy(fig: go.Figure) -> go.Figure:
+    """The figure as the page draws it (``without_title``), made once per figure object."""
     with _LOCK:
         known = _PAGE_COPIES.get(id(fig))
     if known is not None and known[0]() is fig:
@@ -51,4 +52,4 @@ def show_chart(fig: go.Figure, *, key: str) -> None:
         st.markdown(f"**{md(title)}**")
     if subtitle:
         st.caption(md(subtitle))
-    st.plotly_chart(_page_copy(fig), key=key, theme=None, config=PLOTLY_CONFIG)
+    st.plotly_chart(page_copy(fig), key=key, theme=None, config=PLOTLY_CONFIG)

@@ -31,6 +31,7 @@ def overview_caches() -> float:
     started = time.perf_counter()
     from metrics.trends import preset_range
     from pages import cached
+    from pages.chart_view import page_copy
 
     rev = cached.store_revision()  # the store's engine: on a first start, the bundled data is loaded here
     sources, definitions = default_selection(cached.source_choices(rev))
@@ -42,12 +43,12 @@ def overview_caches() -> float:
     cached.overview_extremes(rev, sources, definitions)
     span = cached.figures_span(rev)
     start, end = preset_range("whole war", *span) if span else (None, None)
-    cached.overview_chart(rev, sources, definitions, start, end)
+    page_copy(cached.overview_chart(rev, sources, definitions, start, end))
     cached.overview_chart_data(rev, sources, definitions)
     with_regions = cached.sources_with_regions(rev, sources, definitions)
     if with_regions:
         source, definition = with_regions[0].split("|", 1)
-        cached.region_map(rev, source, definition)
+        page_copy(cached.region_map(rev, source, definition))
         cached.region_map_data(rev, source, definition)
     return time.perf_counter() - started
 

@@ -18,11 +18,11 @@ def _figure(title: str) -> go.Figure:
 
 def test_a_figure_is_copied_for_the_page_once() -> None:
     first, second = _figure("One"), _figure("Two")
-    copy = chart_view._page_copy(first)
+    copy = chart_view.page_copy(first)
     assert not copy.layout.title.text and first.layout.title.text  # the page copy has no title
-    assert chart_view._page_copy(first) is copy  # the same figure: the same copy
-    assert chart_view._page_copy(second) is not copy
+    assert chart_view.page_copy(first) is copy  # the same figure: the same copy
+    assert chart_view.page_copy(second) is not copy
     del first
     gc.collect()
     third = _figure("Three")
-    assert chart_view._page_copy(third) is not copy  # a new figure, even at a reused id
+    assert chart_view.page_copy(third) is not copy  # a new figure, even at a reused id

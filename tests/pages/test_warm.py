@@ -10,7 +10,7 @@ import streamlit as st
 import geodata.maps
 import metrics.charts
 from metrics import overview as ov
-from pages import cached, warm
+from pages import cached, chart_view, warm
 
 
 def test_after_the_warm_up_the_overviews_first_run_computes_nothing(
@@ -25,7 +25,7 @@ def test_after_the_warm_up_the_overviews_first_run_computes_nothing(
 
     for owner, name in [(ov, "overview_data"), (ov, "latest_table"), (cached, "read_figures"),
                         (metrics.charts, "monthly_net_change_chart"), (geodata.maps, "latest_share_map"),
-                        (ov, "latest_region_values")]:  # fmt: skip
+                        (ov, "latest_region_values"), (chart_view, "without_title")]:  # fmt: skip
         monkeypatch.setattr(owner, name, computed_again)
     at = open_app(loaded_store)  # fails on any exception of the run
     assert at.dataframe, "the Overview's table of the latest figures"
