@@ -32,17 +32,18 @@ _LOCK = threading.Lock()
 
 
 def page_copy(fig: go.Figure) -> go.Figure:
-    """The figure as the page draws it (``without_title``), made once per figure object."""
+    """The figure as the page draws it (``without_title``), made once per figure object. Made under a
+    lock: plotly objects are not safe to read from two threads at once (reading a property creates
+    its object), and the warm-up thread and a first visitor's run may ask for the same figure."""
     with _LOCK:
         known = _PAGE_COPIES.get(id(fig))
-    if known is not None and known[0]() is fig:
-        return known[1]
-    copy = without_title(fig)
-    with _LOCK:
+        if known is not None and known[0]() is fig:
+            return known[1]
+        copy = without_title(fig)
         for key in [k for k, (ref, _copy) in _PAGE_COPIES.items() if ref() is None]:
             del _PAGE_COPIES[key]  # figures that are gone
         _PAGE_COPIES[id(fig)] = (weakref.ref(fig), copy)
-    return copy
+        return copy
 
 
 def show_chart(fig: go.Figure, *, key: str) -> None:
