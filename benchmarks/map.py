@@ -16,7 +16,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from benchmarks._common import ROOT, free_port, report, use_navigation_in_apptest, wait_until_serving
+from benchmarks._common import ROOT, free_port, report, use_navigation_in_apptest, wait_until_serving, warm_runs
 from metrics.bundled import ensure_bundled_data
 from metrics.store import get_engine
 
@@ -101,11 +101,7 @@ def main(runs: int = 7) -> None:
         at.run()
         at.switch_page("pages/map.py").run()
         assert not at.exception, at.exception
-        timings = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            at.run()
-            timings.append(time.perf_counter() - started)
+        timings = warm_runs(at, runs)
         report(f"pages/map.py script run, warm (median of {runs})", statistics.median(timings), 0.3)
         if not (shutil.which("chromium") or shutil.which("google-chrome")):
             print("browser timings: skipped (no Chromium)")
