@@ -3,6 +3,7 @@ hole 1), for the tests that check it is shown as text everywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from metrics.bundled import ensure_bundled_data
@@ -50,12 +51,17 @@ def _events_csv() -> bytes:
     return write_csv([row], columns=columns)
 
 
-def hostile_store_url(folder: Path) -> str:
+def hostile_store_url(folder: Path, bundled: Callable[[Path], str] | None = None) -> str:
     """A SQLite store in ``folder``: the bundled data plus the hostile figures and event, imported
-    through the real importers (they accept such text: it is legitimate text)."""
+    through the real importers (they accept such text: it is legitimate text).
+
+    ``bundled``: the ``bundled_sqlite`` fixture, to start from a copy of the session's loaded store
+    instead of loading the bundled data again."""
     url = f"sqlite:///{folder / 'territory.sqlite'}"
+    if bundled is not None:
+        bundled(folder / "territory.sqlite")
     engine = get_engine(url)
-    ensure_bundled_data(engine, report=lambda _line: None)
+    ensure_bundled_data(engine, report=lambda _line: None)  # with a copy: nothing left to load
     figures = import_figures(engine, _figures_csv(), "[f](https://evil.example/file).csv", who="tester")
     assert figures.status == "imported", figures.message
     events = import_events(engine, _events_csv(), "events.csv", who="tester")

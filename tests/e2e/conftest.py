@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -88,8 +88,10 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def own_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard over a store of the module's own, for tests that change the store."""
+def own_app_url(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite: Callable[[Path], str]) -> Iterator[str]:
+    """The dashboard over a store of the module's own, for tests that change the store (a copy of the
+    session's loaded store: ``app_url`` is the one whose server loads the bundled data itself)."""
     folder = tmp_path_factory.mktemp("e2e-own")
+    bundled_sqlite(folder / "territory.sqlite")
     with _serve(folder / "territory.sqlite", folder / "streamlit.log") as url:
         yield url

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
 from pathlib import Path
@@ -22,9 +22,12 @@ from tests.e2e.conftest import ROOT, _serve
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def served(
+    tmp_path_factory: pytest.TempPathFactory, bundled_sqlite: Callable[[Path], str]
+) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("api-server")
     store = folder / "territory.sqlite"
+    bundled_sqlite(store)  # a copy of the loaded store: the server has no bundled data left to load
     with _serve(store, folder / "streamlit.log") as url:
         yield url, store
 
@@ -89,10 +92,13 @@ def _upload_as_editor(browser: Browser, url: str, path: Path, forwarded_for: str
 @pytest.mark.browser
 @pytest.mark.parametrize(("trusted", "recorded"), [("", "(editor, 127.0.0.1)"),
                                                     ("127.0.0.1,::1", "(editor, 10.1.1.5 via 127.0.0.1)")])  # fmt: skip
-def test_the_audit_field_records_the_real_peer(browser: Browser, tmp_path: Path, trusted: str, recorded: str) -> None:
+def test_the_audit_field_records_the_real_peer(
+    browser: Browser, tmp_path: Path, trusted: str, recorded: str, bundled_sqlite: Callable[[Path], str]
+) -> None:
     path = tmp_path / "audit-desk.csv"
     path.write_text(CSV)
     store = tmp_path / "territory.sqlite"
+    bundled_sqlite(store)
     env = {"TERRITORY_EDITOR_PASSWORD": "correct horse", "TERRITORY_TRUSTED_PROXIES": trusted}
     with _serve(store, tmp_path / "streamlit.log", env) as url:
         _upload_as_editor(browser, url, path, "10.1.1.5")

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, Request, expect
 
+from tests.e2e.traffic import Traffic
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,6 +77,7 @@ def test_a_page_asks_nothing_of_another_host_and_cuts_no_chart_text(
     own = urlsplit(app_url).netloc
     requests: list[Request] = []
     page.on("request", lambda request: requests.append(request))
+    traffic = Traffic(page)
     page.set_viewport_size({"width": WIDTHS[width], "height": 1600})
     page.goto(app_url + path)
     main = page.get_by_test_id("stMain")
@@ -84,11 +87,11 @@ def test_a_page_asks_nothing_of_another_host_and_cuts_no_chart_text(
     plots = page.locator(".js-plotly-plot")
     for i in range(plots.count()):
         expect(plots.nth(i).locator("svg.main-svg").first).to_be_attached(timeout=30_000)
-    page.wait_for_timeout(1500)  # late fonts, images and icons
+    traffic.settle()  # late fonts, images and icons
     # the app scrolls inside its main block: a window as tall as the page shows all of it at once
     tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": WIDTHS[width], "height": min(max(tall + 40, 800), 16_000)})
-    page.wait_for_timeout(1500)  # the charts follow the new size
+    traffic.settle()  # the charts follow the new size
     shots = Path(os.environ.get("TERRITORY_SHOTS_DIR", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     name = (path.strip("/") or "overview") + f"-{WIDTHS[width]}.png"

@@ -5,13 +5,14 @@ while the texts themselves are on the page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import _serve
+from tests.e2e.traffic import Traffic
 from tests.hostile import hostile_store_url
 
 pytestmark = pytest.mark.browser
@@ -22,9 +23,9 @@ _LINKS_AND_IMAGES = """() => [...document.querySelectorAll('a, img, image, ifram
 
 
 @pytest.fixture(scope="module")
-def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def hostile_url(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite: Callable[[Path], str]) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("e2e-hostile")
-    hostile_store_url(folder)  # folder / territory.sqlite, the bundled data and the hostile texts
+    hostile_store_url(folder, bundled_sqlite)  # folder / territory.sqlite, the bundled data and the hostile texts
     with _serve(folder / "territory.sqlite", folder / "streamlit.log") as url:
         yield url
 
@@ -37,6 +38,7 @@ def test_no_request_link_or_image_to_uploaded_urls(
 ) -> None:
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
+    traffic = Traffic(page)
     page.set_viewport_size({"width": 1400, "height": 2400})
     page.goto(f"{hostile_url}/{path}")
     expect(page.get_by_text(ready).first).to_be_visible(timeout=90_000)
@@ -48,7 +50,7 @@ def test_no_request_link_or_image_to_uploaded_urls(
             if box:
                 for step in range(1, 10):
                     page.mouse.move(box["x"] + box["width"] * step / 10, box["y"] + box["height"] * 0.3)
-    page.wait_for_timeout(1500)  # late images and fonts
+    traffic.settle()  # late images and fonts
     body = page.locator("body").inner_text()
     assert "evil.example" in body, "the uploaded texts are not shown at all"
     assert page.evaluate(_LINKS_AND_IMAGES) == []

@@ -41,7 +41,10 @@ assert not images.running()
 assert images.image_bytes(go.Figure(), "png", scale=1, width=100).startswith(b"\x89PNG")
 assert images.running()
 up = browsers()
-time.sleep(4)
+# wait for the idle stop (1.5 s) and the browser's exit, up to a minute, instead of a fixed pause
+deadline = time.monotonic() + 60
+while (images.running() or browsers() != before) and time.monotonic() < deadline:
+    time.sleep(0.1)
 print(before, up, browsers(), images.running())
 assert images.image_bytes(go.Figure(), "svg", width=100).lstrip().startswith(b"<")
 print(images.running())

@@ -7,6 +7,8 @@ import base64
 import html
 import os
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -17,12 +19,12 @@ from tests.hostile import hostile_store_url
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> str:
+def page(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite: Callable[[Path], str]) -> str:
     if chromium_path() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("no Chromium: the report's charts cannot be drawn under CI")
         pytest.skip("no Chromium or Chrome")
-    engine = get_engine(hostile_store_url(tmp_path_factory.mktemp("hostile_report")))
+    engine = get_engine(hostile_store_url(tmp_path_factory.mktemp("hostile_report"), bundled_sqlite))
     return report_html(build_report(engine, "2025-11-01", "2025-11-30"))
 
 

@@ -25,9 +25,11 @@ class _NavigationPagesManager(PagesManager):
         super().__init__(*args, **kwargs)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def loaded_store(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite: Callable[[Path], str]) -> str:
-    """A store with the bundled data, shared by the tests of a module that only read it."""
+    """A store with the bundled data, shared by every test that only reads it (one URL for the session,
+    so the pages' caches, keyed by the store's URL and revision, are computed once, not once per module).
+    A test that changes the store takes ``own_store``."""
     return bundled_sqlite(tmp_path_factory.mktemp("store") / "territory.sqlite")
 
 

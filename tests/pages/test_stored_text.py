@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from google.protobuf.message import Message
@@ -28,8 +29,8 @@ _DATA_TYPES = {"plotly_chart", "arrow_data_frame", "dataframe", "download_button
 
 
 @pytest.fixture(scope="module")
-def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return hostile_store_url(tmp_path_factory.mktemp("hostile"))
+def hostile_store(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite: Callable[[Path], str]) -> str:
+    return hostile_store_url(tmp_path_factory.mktemp("hostile"), bundled_sqlite)
 
 
 def _nodes(node: object) -> Iterator[object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -11,6 +12,13 @@ import geodata.maps
 import metrics.charts
 from metrics import overview as ov
 from pages import cached, chart_view, warm
+
+
+@pytest.fixture(scope="module")
+def loaded_store(tmp_path_factory: pytest.TempPathFactory, bundled_sqlite: Callable[[Path], str]) -> str:
+    """A store of this module's own (a new URL): no other test's cached charts or maps (st.cache_resource,
+    which the warm-up must fill itself) can stand in for the warm-up's."""
+    return bundled_sqlite(tmp_path_factory.mktemp("warm") / "territory.sqlite")
 
 
 def test_after_the_warm_up_the_overviews_first_run_computes_nothing(
