@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -179,22 +178,27 @@ def test_a_retracted_bundled_file_is_not_loaded_again(engine: Engine) -> None:
 
 
 _RACER = """
-import sys, time
+import sys
 from metrics.store import get_engine
 from metrics.bundled import ensure_bundled_data
 engine = get_engine(sys.argv[1])
-time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # imports done: start together
+print("ready", flush=True)
+sys.stdin.readline()  # imports done: the parent says go once both racers are ready
 print(",".join(ensure_bundled_data(engine, report=lambda line: None)))
 """
 
 
 def test_two_processes_starting_together_load_the_bundled_data_once(store_url: str) -> None:
-    start_at = time.time() + 3.0  # both interpreters are up and have imported by then
     procs = [
-        subprocess.Popen([sys.executable, "-c", _RACER, store_url, str(start_at)], cwd=ROOT,
+        subprocess.Popen([sys.executable, "-c", _RACER, store_url], cwd=ROOT, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
     ]  # fmt: skip
+    for proc in procs:  # both interpreters are up and have imported: start together
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
     outputs = [p.communicate(timeout=120) for p in procs]
     for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
