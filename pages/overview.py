@@ -25,8 +25,6 @@ if not sources or not definitions:
     st.info("Choose at least one source and one definition in the sidebar.")
     st.stop()
 
-# 1/ data
-data = cached.overview(rev, sources, definitions)
 
 # 2/ the latest figure per source and definition, one row each, with its freshness
 today = dt.date.today()
@@ -71,7 +69,7 @@ chart = cached.overview_chart(rev, sources, definitions, start, end)
 show_chart(chart, key="overview_chart")
 chart_downloads(
     chart,
-    cached.overview_chart_data(rev, sources, definitions),
+    lambda: cached.overview_chart_data(rev, sources, definitions),  # made when the CSV is asked for
     name="monthly-net-change-and-share",
     key="overview_dl_chart",
 )
@@ -99,7 +97,7 @@ else:
 
 # 5/ sources and definitions
 st.header("Sources and definitions")
-for item in data.sources:
+for item in cached.overview_sources(rev, sources, definitions):
     st.markdown(
         f"**{md(item['source'])}** · *{md(item['definition'])}*: {md(item['definition_text'])}  \n"
         f"Publisher: {md(item['publisher'])} ({md(item['url'])}).  \n"
