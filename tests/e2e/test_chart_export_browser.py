@@ -22,7 +22,8 @@ _BOXES = """() => {
                      return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
   const source = [...document.querySelectorAll('g.annotation')].find(g => g.textContent.startsWith('Source:'));
   return {svg: box(document.querySelector('svg.main-svg')), legend: box(document.querySelector('g.legend')),
-          source: box(source), plot: box(document.querySelector('g.cartesianlayer'))};
+          source: box(source),  // the plot areas' backgrounds (bars cut by the axis overflow the layer's box)
+          plot: {bottom: Math.max(...[...document.querySelectorAll('.bglayer rect.bg')].map(r => box(r).bottom))}};
 }"""
 
 
