@@ -363,7 +363,8 @@ def map_dates(rev: Revision, source: str, definition: str, daily: bool) -> list[
 def map_figure(rev: Revision, source: str, definition: str, on: str, since: str | None, layers: tuple[str, ...],
                view: tuple[float, float, float, str] | None, fit_changes: bool):  # fmt: skip  # a webmap_data.MapView
     """The Map page's map of a date (or of two: ``since``) with the ``layers`` named, looking at
-    ``view`` (lat, lon, zoom, key; None: the whole country) or at the changes (``fit_changes``)."""
+    ``view`` (lat, lon, zoom, key; None: the whole country) or at the changes (``fit_changes``); a
+    map of one date has the timeline's frames (month-ends and the latest date) for Play in the browser."""
     from geodata.webmap import LAYERS, UKRAINE_VIEW, View
     from geodata.webmap_data import map_view
 
@@ -371,7 +372,8 @@ def map_figure(rev: Revision, source: str, definition: str, on: str, since: str 
     return map_view(engine(), all_figures(rev), map_changes(rev, source, definition),
                     map_distances(rev, source, definition), source=source, definition=definition,
                     on=on, since=since or None, layers=chosen,
-                    view=View(*view) if view else UKRAINE_VIEW, fit_changes=fit_changes)  # fmt: skip
+                    view=View(*view) if view else UKRAINE_VIEW, fit_changes=fit_changes,
+                    frame_dates=map_dates(rev, source, definition, False))  # fmt: skip
 
 
 # -- Trends page -------------------------------------------------------------------------------
