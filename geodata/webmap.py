@@ -50,9 +50,12 @@ __all__ = [
 #: ``labels``: the settlements' names (with the settlements only).
 LAYERS = {"settlements": True, "labels": True, "held": True, "front": True, "shares": False, "cities": False}
 FRONT_COLOUR, HELD_FILL = "#67001f", "rgba(214,96,77,0.22)"
-#: A background only: no source, no glyphs, no sprite (so no request to any host).
-MAP_STYLE = {"version": 8, "sources": {}, "layers": [{"id": "bg", "type": "background",
-                                                      "paint": {"background-color": "#f4f3ef"}}]}  # fmt: skip
+#: A background only: no glyphs, no sprite, no tiles (so no request to any host). Its one source is
+#: an empty inline GeoJSON: plotly.js drops an empty ``sources`` ({}) from the layout when a frame
+#: of the timeline is applied, and MapLibre then rejects the style ("missing required property").
+MAP_STYLE = {"version": 8,
+             "sources": {"none": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
+             "layers": [{"id": "bg", "type": "background", "paint": {"background-color": "#f4f3ef"}}]}  # fmt: skip
 _DRAW_TOLERANCE_M = 1_200.0
 _TILE_PX = 512  # MapLibre's tile size: metres per pixel at zoom z = equator / (512 * 2**z) * cos(lat)
 _EQUATOR_M = 40_075_016.686

@@ -108,7 +108,9 @@ def test_the_style_asks_no_host_and_the_figure_for_one_date_is_small(store) -> N
     assert len(text.encode()) < 1_000_000
     layout = json.loads(text)["layout"]
     style = layout["map"]["style"]
-    assert set(style) == {"version", "sources", "layers"} and style["sources"] == {}
+    assert set(style) == {"version", "sources", "layers"}
+    assert [source["type"] for source in style["sources"].values()] == ["geojson"]  # inline and empty
+    assert [source["data"]["features"] for source in style["sources"].values()] == [[]]
     assert [layer["type"] for layer in style["layers"]] == ["background"]
     assert "://" not in text  # no tile, glyph, sprite or any other URL anywhere in the figure
     assert layout["uirevision"] == shown.view.key

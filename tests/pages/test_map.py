@@ -49,7 +49,8 @@ def test_a_fresh_install_shows_who_holds_each_settlement(loaded_store: str, open
     app = open_app(loaded_store, PAGE)
     app.select_slider(key="map_date").set_value("2025-11-30").run()
     figure = _figure(app)
-    assert figure["layout"]["map"]["style"]["sources"] == {}  # a style of our own: nothing fetched
+    sources = figure["layout"]["map"]["style"]["sources"]  # a style of our own: nothing fetched
+    assert [(s["type"], s["data"]["features"]) for s in sources.values()] == [("geojson", [])]
     held = next(name for name in _legend(app) if name.startswith("Held by Russian forces ("))
     assert int(held.split("(")[1].rstrip(")").replace(",", "")) > 1000
     assert any("held by Russian forces on 2025-11-30" in c.value for c in app.caption)
