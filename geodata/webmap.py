@@ -280,12 +280,12 @@ def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view
 
 def _under_the_map(fig: go.Figure, height: int, room: int) -> None:
     """Room under the map for the timeline's controls (``room`` px), then the legend and the source
-    line as ``house_layout`` lays them out under a plot; the map at least 420 px tall."""
+    line as ``house_layout`` lays them out under a plot; the map at least 520 px tall."""
     house = fig.layout.meta["house"]
-    top, bottom = fig.layout.margin.t, fig.layout.margin.b + room
-    plot = max(height - top - bottom, 420)
-    fig.update_layout(height=top + bottom + plot, margin={"b": bottom}, legend={"y": -(40 + room) / plot})
-    fig.layout.annotations[-1].update(y=-(40 + room + house["legend_px"] + 8) / plot)
+    top, bottom = fig.layout.margin.t, fig.layout.margin.b + room - 24  # the legend 16 px under, not 40
+    plot = max(height - top - bottom, 520)
+    fig.update_layout(height=top + bottom + plot, margin={"b": bottom}, legend={"y": -(16 + room) / plot})
+    fig.layout.annotations[-1].update(y=-(16 + room + house["legend_px"] + 8) / plot)
 
 
 def _legend_entries(fig: go.Figure, inputs: MapInputs) -> None:

@@ -59,9 +59,10 @@ TIERS = (500, 2_000, 10_000, 50_000, 250_000)
 _SIZES = (4, 5, 7, 9, 12)
 _LABEL_SIZES = (10, 10, 11, 13, 15)
 #: Play: the time a date stays on screen (the step itself, a redraw of the settlements, comes on top).
-FRAME_MS = 250
-#: The room under the map for the Play and Pause buttons and the date slider.
-SLIDER_PX = 78
+FRAME_MS = 200
+#: The room under the map for the date slider and, under it, the Play and Pause buttons.
+SLIDER_PX = 84
+_BUTTONS_TOP_PX = 42
 _SPELLS = 3
 
 
@@ -188,23 +189,23 @@ def add_timeline(fig: go.Figure, changes: pd.DataFrame, where: dict, dates: Sequ
     step = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
     play = {"frame": {"duration": FRAME_MS, "redraw": True}, "transition": {"duration": 0}, "mode": "immediate"}
     fig.update_layout(
+        sliders=[{  # the whole width under the map (a phone's too), the buttons under it
+            "active": days.index(pd.Timestamp(on)), "x": 0, "len": 1, "y": 0, "yanchor": "top",
+            "pad": {"t": 4, "b": 0, "l": 0, "r": 0}, "currentvalue": {"visible": False},
+            "font": {"size": 9, "color": "rgba(0,0,0,0)"}, "ticklen": 3, "minorticklen": 0,
+            "transition": {"duration": 0},
+            "steps": [{"label": f"{day:%Y-%m-%d}", "method": "animate", "args": [[f"{day:%Y-%m-%d}"], step]}
+                      for day in days],
+        }],
         updatemenus=[{
             "type": "buttons", "direction": "left", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top",
-            "pad": {"t": 34, "r": 6}, "showactive": False, "font": {"size": 12},
+            "pad": {"t": _BUTTONS_TOP_PX, "r": 6}, "showactive": False, "font": {"size": 12},
             "buttons": [
                 {"label": "▶ Play", "method": "animate", "args": [None, {**play, "fromcurrent": True}]},
                 {"label": "❚❚ Pause", "method": "animate",
                  "args": [[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
                                    "transition": {"duration": 0}}]},
             ],
-        }],
-        sliders=[{
-            "active": days.index(pd.Timestamp(on)), "x": 0.2, "len": 0.8, "y": 0, "yanchor": "top",
-            "pad": {"t": 6, "b": 0}, "currentvalue": {"prefix": "Play from ", "font": {"size": 12}},
-            "font": {"size": 9, "color": "rgba(0,0,0,0)"}, "ticklen": 3, "minorticklen": 0,
-            "transition": {"duration": 0},
-            "steps": [{"label": f"{day:%Y-%m-%d}", "method": "animate", "args": [[f"{day:%Y-%m-%d}"], step]}
-                      for day in days],
         }],
     )  # fmt: skip
     return fig

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +24,14 @@ _LISTEN = ("() => { const g = document.querySelector('.js-plotly-plot'); window.
            " g.on('plotly_animatingframe', e => window.shown.push(e.name));"
            " g.on('plotly_afterplot', () => window.drawn.push(g.querySelector('.gtitle').textContent)); }")  # fmt: skip
 _TWO_DRAWN = "() => new Set(window.drawn.filter(t => !t.endsWith('2026-07-31'))).size >= 2"
+
+
+def _press(page: Page, plot: Locator, label: str) -> None:
+    """Press one of the map's own buttons (Play, Pause) with the mouse: a locator's click waits for
+    navigations, and Streamlit's URL updates count as such."""
+    box = plot.locator(".updatemenu-button", has_text=label).bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def _zoom(page: Page) -> float:
@@ -58,17 +66,17 @@ def test_zoom_play_stop_and_compare_stay_on_the_apps_host(page: Page, app_url: s
     page.mouse.move(2, 2)  # no hover label in the way
     view = page.evaluate(_VIEW)
     page.evaluate(_LISTEN)
-    plot.locator(".updatemenu-button", has_text="Play").click()
+    _press(page, plot, "Play")
     page.wait_for_function(_TWO_DRAWN, timeout=60_000)  # two dates drawn
     shown = page.evaluate("() => window.shown")
     assert shown == sorted(shown) and len(set(shown)) == len(shown)  # month-ends, in order
     assert page.evaluate(_VIEW) == pytest.approx(view, abs=1e-6)  # the reader's own zoom, kept
-    plot.locator(".updatemenu-button", has_text="Pause").click()
+    _press(page, plot, "Pause")
     page.wait_for_function("() => { const g = document.querySelector('.js-plotly-plot');"
                            " return !g._transitionData._animationRaf && !g._transitioning"
                            " && g.querySelector('.gtitle').textContent.endsWith(window.shown.at(-1)); }")  # fmt: skip
     stopped = page.evaluate(_TITLE)  # the last frame stepped to is drawn
-    page.wait_for_timeout(1_000)  # four frames' time (250 ms each): the date stays
+    page.wait_for_timeout(1_000)  # five frames' time (200 ms each): the date stays
     after = (page.evaluate(_TITLE), page.evaluate(_VIEW), page.evaluate("() => window.shown.at(-1)"))
     assert after[0] == stopped and after[2] == stopped[-10:], after
     assert after[1] == pytest.approx(view, abs=1e-6)
