@@ -55,7 +55,19 @@ if __name__ == "__main__" and not runtime.exists():
         kind = config._config_options_template[name].type if name in config._config_options_template else str
         flags[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
     sys.argv = sys.argv[:1]
-    App(__file__, routes=api_routes.routes(front), lifespan=lifespan).run(config=flags)
+    # Streamlit's script bundles from memory (metrics/asset_cache.py): read once, not per request.
+    from pathlib import Path
+
+    from starlette.middleware import Middleware
+
+    from metrics.asset_cache import AssetCache
+
+    bundles = Path(sys.modules["streamlit"].__file__).parent / "static" / "static"
+    base = str(flags.get("server.baseUrlPath") or config.get_option("server.baseUrlPath") or "")
+    App(
+        __file__, routes=api_routes.routes(front), lifespan=lifespan,
+        middleware=[Middleware(AssetCache, directory=bundles, prefix=base)],
+    ).run(config=flags)  # fmt: skip
     sys.exit(0)
 
 from pages import cached  # noqa: E402

@@ -17,7 +17,10 @@ from sqlalchemy import Connection, Engine
 
 from metrics.store import create_schema, find_batch, insert_figures, store_once
 
-__all__ = ["BUNDLED_EVENTS_DIR", "BUNDLED_FIGURES_DIR", "bundled_event_files", "bundled_files", "ensure_bundled_data"]
+__all__ = [
+    "BUNDLED_EVENTS_DIR", "BUNDLED_FIGURES_DIR", "bundled_event_files", "bundled_files", "ensure_bundled_data",
+    "missing_bundled",
+]  # fmt: skip
 
 BUNDLED_FIGURES_DIR = Path(__file__).resolve().parents[1] / "geodata" / "data" / "figures"
 
@@ -45,6 +48,13 @@ def ensure_bundled_data(engine: Engine, report: Callable[[str], None] = print) -
     loaded = [name for path in bundled_files() if (name := _load(engine, path, _figures_writer, report))]
     loaded += [name for path in bundled_event_files() if (name := _load(engine, path, _events_writer, report))]
     return loaded
+
+
+def missing_bundled(engine: Engine) -> list[str]:
+    """The shipped files (figures and events) that the store does not hold yet (schema created first)."""
+    create_schema(engine)
+    files = [*bundled_files(), *bundled_event_files()]
+    return [p.name for p in files if find_batch(engine, hashlib.sha256(p.read_bytes()).hexdigest()) is None]
 
 
 Writer = Callable[[Path, Callable[[str], None]], tuple[int, Callable[[Connection, int], None]]]

@@ -8,6 +8,10 @@ first page view do not wait for them.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -15,9 +19,10 @@ from sqlalchemy import Engine
 
 from metrics import overview as ov
 from metrics.auth import EditorGate
-from metrics.bundled import ensure_bundled_data
+from metrics.bundled import ensure_bundled_data, missing_bundled
 from metrics.metadata import METRICS
 from metrics.store import database_url, get_engine, list_batches, list_series, read_figures, revision
+from pages.kept import kept
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -51,6 +56,7 @@ __all__ = [
     "overview_chart_data",
     "overview_extremes",
     "overview_sentences",
+    "overview_sources",
     "overview_table",
     "quality_marks",
     "region_date_range",
@@ -90,8 +96,17 @@ def engine() -> Engine:
 
 @st.cache_resource(show_spinner="Preparing the store (the first start loads the bundled data)...")
 def _engine(url: str) -> Engine:
-    """The store's engine; the first call per process loads the bundled data into an empty store."""
+    """The store's engine; the first call per process loads the bundled data into an empty store.
+
+    The loading runs in a child process (``python -m metrics init``, what ``make run`` runs first): the
+    memory it takes (about 200 MB while it reads the files) goes back to the system when it ends, rather
+    than staying in the server's heap. Whatever it could not load (e.g. an in-memory store, which a
+    child cannot see) is loaded here."""
     store = get_engine(url)
+    in_memory = url.rstrip("/") == "sqlite:" or ":memory:" in url or "mode=memory" in url
+    if not in_memory and missing_bundled(store):
+        subprocess.run([sys.executable, "-m", "metrics", "init"], env={**os.environ, "TERRITORY_DB_URL": url},
+                       cwd=Path(__file__).resolve().parents[1], check=False)  # fmt: skip
     ensure_bundled_data(store, report=_log.warning)
     return store
 
@@ -107,6 +122,7 @@ def store_revision() -> Revision:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
+@kept
 def series(rev: Revision):  # a DataFrame (metrics.store.list_series)
     """Each source and definition in the store, with its latest dates."""
     return list_series(engine())
@@ -123,12 +139,21 @@ def whole_territory_figures(rev: Revision):  # a DataFrame of figures
     return read_figures(engine(), regions=[""], metrics=AREA_PAGE_METRICS)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)  # shared, not copied per call: read only
 def overview(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> ov.OverviewData:
+    """The frames of the Overview (the wrappers below read them; the page itself does not)."""
     return ov.overview_data(ov.select_figures(whole_territory_figures(rev), sources, definitions))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+@kept
+def overview_sources(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[dict[str, str]]:
+    """What the Overview says of each chosen source and definition (publisher, method, licence...)."""
+    return overview(rev, sources, definitions).sources
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+@kept
 def overview_sentences(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
     """One summary sentence per source, from the frames the Overview chart draws."""
     from metrics.summary import overview_sentences as sentences
@@ -138,6 +163,7 @@ def overview_sentences(rev: Revision, sources: tuple[str, ...], definitions: tup
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+@kept
 def overview_extremes(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
     """The largest monthly gain and loss of the whole war per series, from the Overview chart's frame."""
     from metrics.summary import extremes_sentences
@@ -146,12 +172,14 @@ def overview_extremes(rev: Revision, sources: tuple[str, ...], definitions: tupl
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+@kept
 def overview_table(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], today: dt.date):
     """The Overview's table of the latest figure per series, with its age on ``today`` (a DataFrame)."""
     return ov.latest_table(overview(rev, sources, definitions), today)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)  # shared, not copied per session: read only
+@kept
 def overview_chart(
     rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...], start: dt.date | None = None,
     end: dt.date | None = None,
@@ -184,6 +212,7 @@ def events(rev: Revision):  # a DataFrame (metrics.events.read_events)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)  # every time page asks on every run
+@kept
 def figures_span(rev: Revision) -> tuple[dt.date, dt.date] | None:
     """First and last date of the whole-territory figures (the Sources page's date range)."""
     return ov.date_span(whole_territory_figures(rev))
@@ -229,6 +258,7 @@ def quality_marks(rev: Revision):  # a DataFrame (metrics.source_checks.quality_
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+@kept
 def sources_with_regions(rev: Revision, sources: tuple[str, ...], definitions: tuple[str, ...]) -> list[str]:
     """``"source|definition"`` pairs among the chosen ones that have per-region figures."""
     return ov.sources_with_regions(series(rev), sources, definitions)
@@ -241,12 +271,14 @@ def overview_chart_data(rev: Revision, sources: tuple[str, ...], definitions: tu
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)  # read only (the CSV download)
+@kept
 def region_map_data(rev: Revision, source: str, definition: str):  # a DataFrame
     """The per-oblast figures the map is coloured by (for its CSV download)."""
     return ov.latest_region_values(engine(), series(rev), source, definition)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)  # shared, not copied per session: read only
+@kept
 def region_map(rev: Revision, source: str, definition: str) -> go.Figure:
     """Oblasts coloured by the share held on the source's latest date with per-region figures."""
     from geodata.maps import latest_share_map

@@ -17,7 +17,7 @@ from metrics.display import markdown_text as md
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["PLOTLY_CONFIG", "page_copy", "show_chart"]
+__all__ = ["PLOTLY_CONFIG", "adopt_copy", "page_copy", "show_chart"]
 
 #: The chart's own toolbar without its camera button: it would save the chart without the title
 #: (shown on the page); the download row's PNG, SVG and PDF carry title, source line and date.
@@ -44,6 +44,12 @@ def page_copy(fig: go.Figure) -> go.Figure:
             del _PAGE_COPIES[key]  # figures that are gone
         _PAGE_COPIES[id(fig)] = (weakref.ref(fig), copy)
         return copy
+
+
+def adopt_copy(fig: go.Figure, copy: go.Figure) -> None:
+    """Take ``copy`` as ``fig``'s page copy (made by an earlier start of the server: ``pages.kept``)."""
+    with _LOCK:
+        _PAGE_COPIES[id(fig)] = (weakref.ref(fig), copy)
 
 
 def show_chart(fig: go.Figure, *, key: str) -> None:

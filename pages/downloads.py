@@ -28,14 +28,15 @@ def _have_browser() -> bool:
 
 
 def chart_downloads(fig: go.Figure, data: object | None, *, name: str, key: str) -> None:
-    """Download buttons for ``fig`` (named ``name``.png etc.) and the ``data`` (a DataFrame) behind it."""
+    """Download buttons for ``fig`` (named ``name``.png etc.) and the ``data`` (a DataFrame) behind it;
+    ``data`` may be a function that returns it, called only when the CSV is asked for."""
     have_browser = _have_browser()
     buttons: list[tuple[str, Callable[[], bytes], str]] = [
         (fmt, (lambda fmt=fmt: images.image_bytes(fig, fmt)), fmt.upper()) for fmt in images.IMAGE_FORMATS
     ]
     buttons.append(("html", lambda: images.html_bytes(fig, title=name), "HTML"))
     if data is not None:
-        buttons.append(("csv", lambda: images.chart_csv(data), "Data (CSV)"))
+        buttons.append(("csv", lambda: images.chart_csv(data() if callable(data) else data), "Data (CSV)"))
     columns = st.columns(len(buttons), gap="small", width=110 * len(buttons))
     for column, (fmt, make, label) in zip(columns, buttons, strict=True):
         image = fmt in images.IMAGE_FORMATS

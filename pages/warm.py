@@ -9,6 +9,7 @@ with oblast figures), so that the first visitor's run reads them instead of comp
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import sys
 import threading
@@ -26,31 +27,53 @@ def default_selection(choices: dict[str, list[str]]) -> tuple[tuple[str, ...], t
 
 
 def overview_caches() -> float:
-    """Compute, through the pages' cached functions, what the Overview's first run asks for; returns
-    the seconds it took."""
+    """Fill, through the pages' cached functions, what the Overview's first run asks for: from the results
+    an earlier start kept on disk where they still hold (``pages.kept``), else computed (and kept for the
+    next start). Returns the seconds it took."""
     started = time.perf_counter()
-    from metrics.trends import preset_range
-    from pages import cached
-    from pages.chart_view import page_copy
+    from pages import cached, kept
 
     rev = cached.store_revision()  # the store's engine: on a first start, the bundled data is loaded here
+    path, made_with = kept.cache_file(rev[0]), kept.fingerprint(cached.engine(), rev[0])
+    read = kept.load(path, made_with)
+    try:
+        with kept.recording() as record:
+            _first_run(rev)
+        if record.computed:
+            try:
+                kept.save(path, made_with)
+            except OSError as exc:  # e.g. a read-only home: the next start computes again
+                _log.warning("could not keep the Overview's results in %s: %s", path, exc)
+    finally:
+        kept.forget()
+    _log.info("Overview's caches: %d results read from %s, %d computed", read, path, record.computed)
+    return time.perf_counter() - started
+
+
+def _first_run(rev: tuple[str, int]) -> None:
+    from metrics.trends import preset_range
+    from pages import cached, kept
+    from pages.chart_view import adopt_copy, page_copy
+
+    def copy(fig, name: str, *args: object) -> None:  # type: ignore[no-untyped-def]
+        adopt_copy(fig, kept.remembered((f"page_copy.{name}", args), lambda: page_copy(fig)))
+
     sources, definitions = default_selection(cached.source_choices(rev))
     if not sources or not definitions:
-        return time.perf_counter() - started
-    cached.overview(rev, sources, definitions)
+        return
+    cached.overview_sources(rev, sources, definitions)
     cached.overview_table(rev, sources, definitions, dt.date.today())
     cached.overview_sentences(rev, sources, definitions)
     cached.overview_extremes(rev, sources, definitions)
     span = cached.figures_span(rev)
     start, end = preset_range("whole war", *span) if span else (None, None)
-    page_copy(cached.overview_chart(rev, sources, definitions, start, end))
-    cached.overview_chart_data(rev, sources, definitions)
+    chart = cached.overview_chart(rev, sources, definitions, start, end)
+    copy(chart, "overview_chart", rev, sources, definitions, start, end)
     with_regions = cached.sources_with_regions(rev, sources, definitions)
     if with_regions:
         source, definition = with_regions[0].split("|", 1)
-        page_copy(cached.region_map(rev, source, definition))
+        copy(cached.region_map(rev, source, definition), "region_map", rev, source, definition)
         cached.region_map_data(rev, source, definition)
-    return time.perf_counter() - started
 
 
 def _run() -> None:
@@ -72,6 +95,12 @@ def _run() -> None:
     finally:
         sys.setswitchinterval(interval)
         context_log.setLevel(level)
+    # Streamlit collects garbage after every script run (``runner.postScriptGC``): a full collection
+    # walks every object of the libraries and the caches, about 0.1-0.2 s of each visitor's first run
+    # here. What exists now (modules, the Overview's caches) lives as long as the server: moved out of
+    # the collector's sight, a run's collection walks only what runs made since.
+    gc.collect()
+    gc.freeze()
 
 
 def start() -> threading.Thread:

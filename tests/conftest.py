@@ -6,8 +6,11 @@ starts a server and sets it), on PostgreSQL too; that database is emptied before
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +22,11 @@ from metrics.store import Base, create_schema, get_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# The Overview's results kept between server starts (pages/kept.py) go to a folder of this test session,
+# for the servers the tests start too, not to the user's ~/.cache.
+os.environ["TERRITORY_CACHE_DIR"] = tempfile.mkdtemp(prefix="territory-test-cache-")
+atexit.register(shutil.rmtree, os.environ["TERRITORY_CACHE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

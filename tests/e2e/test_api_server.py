@@ -98,3 +98,23 @@ def test_the_audit_field_records_the_real_peer(browser: Browser, tmp_path: Path,
         _upload_as_editor(browser, url, path, "10.1.1.5")
     who = list_batches(get_engine(f"sqlite:///{store}"))["who"].iloc[0]
     assert who.endswith(recorded), who
+
+
+def test_the_script_bundles_come_from_memory_with_the_files_bytes(served: tuple[str, Path]) -> None:
+    """metrics/asset_cache.py in the real server: what the page's own index asks for, byte for byte."""
+    import re
+
+    import streamlit
+
+    url, _store = served
+    _status, _headers, index = _get(f"{url}/")
+    scripts = re.findall(rb'src="\./(static/js/[^"]+\.js)"', index)
+    assert scripts, "the page names its script bundle"
+    folder = Path(streamlit.__file__).parent / "static"
+    for script in scripts:
+        status, headers, body = _get(f"{url}/{script.decode()}")
+        assert status == 200
+        assert body == (folder / script.decode()).read_bytes()
+        assert headers["Cache-Control"] == "public, immutable, max-age=31536000"
+        assert "Accept-Ranges" not in headers, "served by Streamlit's FileResponse, not from memory"
+        assert _get(f"{url}/{script.decode()}", {"If-None-Match": headers["ETag"]})[0] == 304

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -10,6 +11,8 @@ import streamlit as st
 import geodata.maps
 import metrics.charts
 from metrics import overview as ov
+from metrics.bundled import bundled_event_files, bundled_files, missing_bundled
+from metrics.store import list_batches
 from pages import cached, chart_view, warm
 
 
@@ -35,3 +38,23 @@ def test_after_the_warm_up_the_overviews_first_run_computes_nothing(
 def test_the_warm_up_takes_the_sidebars_first_selection() -> None:
     choices = {"A": ["x", "y"], "B": ["w", "x"]}
     assert warm.default_selection(choices) == (("A", "B"), ("w", "x", "y"))
+
+
+def test_a_first_start_loads_the_bundled_data_in_a_child_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loading's memory goes back to the system with the child: the server's own call finds nothing
+    left to load."""
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    loaded_here: list[list[str]] = []
+    real = cached.ensure_bundled_data
+
+    def spy(engine: object, report: object) -> list[str]:
+        loaded_here.append(real(engine, report=report))  # type: ignore[arg-type]
+        return loaded_here[-1]
+
+    monkeypatch.setattr(cached, "ensure_bundled_data", spy)
+    store = cached._engine(url)
+    assert missing_bundled(store) == []
+    assert loaded_here == [[]], "the server process itself loaded files: the child did not"
+    assert len(list_batches(store)) == len(bundled_files()) + len(bundled_event_files())
