@@ -43,6 +43,7 @@ __all__ = [
     "histories",
     "settlement_traces",
     "state_codes",
+    "without_timeline",
 ]
 
 #: A settlement held by Russian forces on the date (a lighter red of the RdBu scale whose ends mark
@@ -209,3 +210,19 @@ def add_timeline(fig: go.Figure, changes: pd.DataFrame, where: dict, dates: Sequ
         }],
     )  # fmt: skip
     return fig
+
+
+def without_timeline(fig: go.Figure) -> go.Figure:
+    """A copy of the map without its timeline, for images: no frames, slider or buttons, and the
+    legend and source line moved up into their room (the map keeps its size)."""
+    out = go.Figure(data=fig.data, layout=fig.layout)  # not the frames (copying them costs 0.5 s)
+    if not out.layout.sliders:
+        return out
+    plot = out.layout.height - out.layout.margin.t - out.layout.margin.b
+    out.layout.sliders, out.layout.updatemenus = (), ()  # (update_layout leaves them for an empty list)
+    out.update_layout(height=out.layout.height - SLIDER_PX,
+                      margin={"b": out.layout.margin.b - SLIDER_PX},
+                      legend={"y": out.layout.legend.y + SLIDER_PX / plot})  # fmt: skip
+    note = out.layout.annotations[-1]
+    note.update(y=note.y + SLIDER_PX / plot)
+    return out

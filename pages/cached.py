@@ -473,9 +473,9 @@ def map_place(query: str, zoom: float) -> tuple[tuple[float, float, float, str] 
 
 
 def map_export(figure: go.Figure, view: object, width: int) -> go.Figure:
-    """The map with a scale bar for ``view`` (a ``geodata.webmap.View``) drawn ``width`` px wide, for images."""
-    import plotly.graph_objects as go_
-
+    """The map with a scale bar for ``view`` (a ``geodata.webmap.View``) drawn ``width`` px wide, for
+    images: without the timeline (its frames, slider and Play button)."""
     from geodata.webmap import scale_bar
+    from geodata.webmap_timeline import without_timeline
 
-    return scale_bar(go_.Figure(figure), view, width_px=width)  # type: ignore[arg-type]
+    return scale_bar(without_timeline(figure), view, width_px=width)  # type: ignore[arg-type]

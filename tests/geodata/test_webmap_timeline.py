@@ -107,3 +107,16 @@ def test_the_figure_with_its_frames_and_every_layer_is_under_1_mb(shown) -> None
     frames = json.dumps(json.loads(text)["frames"], separators=(",", ":"))
     assert len(text.encode()) < 1_000_000
     assert len(frames) < 300_000  # about 4.5 KB a frame: the colour numbers of 1 379 places and 3 names
+
+
+def test_an_image_of_the_map_has_no_timeline_and_the_same_map(shown) -> None:  # type: ignore[no-untyped-def]
+    from geodata.webmap_timeline import SLIDER_PX, without_timeline
+
+    figure = shown[0].figure
+    still = without_timeline(figure)
+    assert not still.frames and not still.layout.sliders and not still.layout.updatemenus
+    assert figure.frames and figure.layout.sliders  # the page's figure is left as it was
+    plot = figure.layout.height - figure.layout.margin.t - figure.layout.margin.b
+    assert still.layout.height - still.layout.margin.t - still.layout.margin.b == plot  # the map keeps its size
+    assert still.layout.height == figure.layout.height - SLIDER_PX
+    assert still.layout.legend.y == pytest.approx(figure.layout.legend.y + SLIDER_PX / plot)
