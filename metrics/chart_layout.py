@@ -47,6 +47,7 @@ __all__ = [
     "legend_px",
     "legend_px_at",
     "loss_pattern",
+    "outlier_cut",
     "page_texts",
     "source_parts",
     "text_block_px",
@@ -304,3 +305,20 @@ def wrap(text: str, width: int) -> str:
     lines = [_HIDDEN.sub(lambda m: entities[ord(m.group()) - 0xE000], line) for line in lines]
     # "<br> ": the space keeps the words on either side apart in the SVG text (and in its textContent)
     return "<br> ".join(lines) or text
+
+
+def outlier_cut(values: Sequence[float], *, factor: float = 3.0, share: float = 0.9) -> float | None:
+    """Where to cut a bar axis so that ordinary months can be read beside a few far larger ones (the
+    invasion's first weeks: +90,000 km2 against a few hundred a month since): ``factor`` times the
+    ``share`` quantile of the absolute values, rounded up to a round number; None when no value goes
+    beyond 4 times that limit (the axis then shows every bar whole)."""
+    ordered = sorted(abs(v) for v in values if v == v)
+    if len(ordered) < 12:
+        return None
+    typical = ordered[min(len(ordered) - 1, int(share * (len(ordered) - 1)))]
+    if typical <= 0:
+        return None
+    limit = factor * typical
+    step = 10 ** max(0, len(str(int(limit))) - 2)
+    limit = (int(limit // step) + 1) * step
+    return float(limit) if ordered[-1] > 4 * limit else None
