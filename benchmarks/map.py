@@ -128,8 +128,10 @@ def main(runs: int = 7) -> None:
             paint, step, drawn, shown = _browser(f"http://localhost:{port}")
             report("first paint of /map in Chromium, warm server (median of 3)", paint, 2.0)
             report("one step of the map's Play in Chromium, date to date in the title (median)", step, 0.3)
-            print(f"Play in Chromium: {drawn} of the {shown} frames stepped to were drawn (a frame is due every "
-                  f"{FRAME_MS} ms; a redraw not done by then skips frames)")
+            print(
+                f"Play in Chromium: {drawn} of the {shown} frames stepped to were drawn (a frame is due every "
+                f"{FRAME_MS} ms; a redraw not done by then skips frames)"
+            )
         finally:
             proc.terminate()
             proc.wait()
