@@ -176,34 +176,33 @@ def change_map_of(engine: Engine) -> Callable[[pd.DataFrame, pd.Timestamp, pd.Ti
 
 
 def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp):  # type: ignore[no-untyped-def]
-    """The report's map of a period: per-oblast change of the first source with per-oblast figures
-    (``regions`` from ``metrics.report.regions_table``) and, where the store holds that source's
-    snapshots on the day before ``start`` and on ``end``, the gained and lost polygons themselves.
-    Returns (figure or None, a note saying what is drawn)."""
-    from geodata.change import snapshot_change
-    from geodata.store import NoSnapshotError
+    """The report's map of a period: the Map page's map (``geodata.webmap``) of the first source with
+    per-oblast figures (``regions`` from ``metrics.report.regions_table``; DeepStateMap first)
+    comparing the day before ``start`` with ``end``, fitted to what changed: the gained and lost
+    polygons where the store holds that source's snapshots of both days, the settlements that changed
+    hands always (the shipped per-settlement changes), with a scale bar for the report's width.
+    Kaleido draws it (its Chromium has WebGL: the MapLibre map is a raster inside the SVG, the
+    title, legend and source line text). Returns (figure or None, a note saying what is drawn)."""
+    from geodata.front_queries import distances, settlement_changes
+    from geodata.webmap import scale_bar
+    from geodata.webmap_data import map_view
+    from metrics.images import EXPORT_WIDTH
+    from metrics.regions import regional_sources
+    from metrics.store import read_figures
 
     if regions.empty:
         return None, "No source in the store has per-oblast figures, so there is no map of the period."
     source = "DeepStateMap" if "DeepStateMap" in set(regions["source"]) else sorted(regions["source"])[0]
-    values = regions[regions["source"] == source]
+    figures = read_figures(engine)
+    definition = next(d for s, d in regional_sources(figures) if s == source)
     before = start - pd.Timedelta(days=1)
-    fig = region_change_map(
-        values,
-        title=f"Change of the area held per oblast, {start:%Y-%m-%d} to {end:%Y-%m-%d}",
-        subtitle=f"{pt(source)}; dark red: gained by Russian forces, blue: lost",
-        source=f"Source: {pt(source)}, figures of {before:%Y-%m-%d} and {end:%Y-%m-%d} (latest on or before each)",
-    )
-    note = f"Per oblast, {source}'s figures: the area held at the end of the period minus the day before it."
-    try:
-        change = snapshot_change(engine, source=source, start=before, end=end)
-    except (NoSnapshotError, LookupError, ValueError):
-        return fig, note + " The store holds no snapshots of both days, so the gained and lost polygons are not drawn."
-    whole = change.whole
-    add_change_polygons(fig, change.gained, change.lost, gained_km2=float(whole["gained_km2"]),
-                        lost_km2=float(whole["lost_km2"]))  # fmt: skip
-    return fig, note + (f" Polygons: gained {whole['gained_km2']:,.1f} km², lost {whole['lost_km2']:,.1f} km², "
-                        f"net {whole['net_km2']:+,.1f} km² between the snapshots.")  # fmt: skip
+    shown = map_view(engine, figures, settlement_changes(engine, source, definition),
+                     distances(engine, source=source, definition=definition), source=source, definition=definition,
+                     on=end, since=before, layers={"held": True, "front": True, "labels": True},
+                     fit_changes=True)  # fmt: skip
+    fig = scale_bar(go.Figure(shown.figure), shown.view, width_px=EXPORT_WIDTH)
+    where = "fitted to what changed" if shown.bounds is not None else "nothing changed hands: the whole country"
+    return fig, f"The map of {source} ({definition}), {before:%Y-%m-%d} to {end:%Y-%m-%d}, {where}. {shown.note}"
 
 
 def share_map(engine: Engine, values: pd.DataFrame, *, source: str, definition: str, on: pd.Timestamp,

@@ -28,6 +28,7 @@ import shapely
 from geodata.boundaries import load_outline, load_regions
 from geodata.maps import GAINED_COLOUR, LOST_COLOUR, SHARE_COLOURSCALE
 from geodata.web import project, web_geojson
+from geodata.webmap_timeline import HELD_COLOUR, NOT_HELD_COLOUR, SLIDER_PX, TIERS, add_timeline, settlement_traces
 from metrics.charts import house_layout
 from metrics.display import plotly_text as pt
 
@@ -48,17 +49,13 @@ __all__ = [
 #: The optional layers (the page's toggles), and those on by default.
 #: ``labels``: the settlements' names (with the settlements only).
 LAYERS = {"settlements": True, "labels": True, "held": True, "front": True, "shares": False, "cities": False}
-#: A settlement held by Russian forces on the date (a lighter red of the RdBu scale whose ends mark
-#: gained and lost), and one not held.
-HELD_COLOUR, NOT_HELD_COLOUR = "#d6604d", "#6b6b6b"
 FRONT_COLOUR, HELD_FILL = "#67001f", "rgba(214,96,77,0.22)"
-#: Population tiers (lower bounds) of the labels and marker sizes, smallest first.
-TIERS = (500, 2_000, 10_000, 50_000, 250_000)
-_SIZES = (4, 5, 7, 9, 12)
-_LABEL_SIZES = (10, 10, 11, 13, 15)
-#: A background only: no source, no glyphs, no sprite (so no request to any host).
-MAP_STYLE = {"version": 8, "sources": {}, "layers": [{"id": "bg", "type": "background",
-                                                      "paint": {"background-color": "#f4f3ef"}}]}  # fmt: skip
+#: A background only: no glyphs, no sprite, no tiles (so no request to any host). Its one source is
+#: an empty inline GeoJSON: plotly.js drops an empty ``sources`` ({}) from the layout when a frame
+#: of the timeline is applied, and MapLibre then rejects the style ("missing required property").
+MAP_STYLE = {"version": 8,
+             "sources": {"none": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
+             "layers": [{"id": "bg", "type": "background", "paint": {"background-color": "#f4f3ef"}}]}  # fmt: skip
 _DRAW_TOLERANCE_M = 1_200.0
 _TILE_PX = 512  # MapLibre's tile size: metres per pixel at zoom z = equator / (512 * 2**z) * cos(lat)
 _EQUATOR_M = 40_075_016.686
@@ -105,6 +102,12 @@ class MapInputs:
     #: watched cities: name, lon, lat, distance_km, date
     cities: pd.DataFrame = field(default_factory=pd.DataFrame)
     source_text: str = ""
+    #: the source's per-settlement change table (geonameid, date, held, previous_date), the history
+    #: text of each place it names (``geodata.webmap_timeline.histories``) and the dates of the
+    #: timeline's frames (none: no Play; a comparison has none either)
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    frame_dates: tuple[pd.Timestamp, ...] = ()
 
 
 @cache
@@ -139,10 +142,6 @@ def _layer(geometry: shapely.Geometry | None, kind: str, colour: str, **more: ob
         return []
     return [{"sourcetype": "geojson", "source": _geojson(geometry), "type": kind, "color": colour,
              "below": "traces", **more}]  # fmt: skip
-
-
-def _tier(population: pd.Series) -> np.ndarray:
-    return np.searchsorted(np.array(TIERS), population.to_numpy(), side="right") - 1
 
 
 def _oblast_trace(inputs: MapInputs, shares_on: bool) -> go.Choroplethmap:
@@ -180,46 +179,6 @@ def _scale_above_zero() -> list[list[object]]:
     steps = np.linspace(0, 1, 6)
     colours = sample_colorscale(SHARE_COLOURSCALE, list(steps))
     return [[0.01 + 0.99 * s, c] for s, c in zip(steps, colours, strict=True)]
-
-
-_STATUS = {
-    "held": (HELD_COLOUR, "Held by Russian forces", "held since %{customdata[2]} per the source"),
-    "first": (
-        HELD_COLOUR,
-        "Held by Russian forces",
-        "held since %{customdata[2]} or earlier (the source's first date)",
-    ),
-    "lost": (NOT_HELD_COLOUR, "Not held (held before)", "not held since %{customdata[2]} (held before)"),
-    "never": ("#9a9a9a", "Not held", "not held on this date nor before it, per the source"),
-}
-
-
-def _settlement_traces(places: pd.DataFrame, *, labels: bool) -> list[go.Scattermap]:
-    """One trace per state and population tier, smallest tier first: the largest places are drawn on
-    top and their names placed first, so where names collide MapLibre keeps the larger place's (no
-    carpet of text when zoomed out; every name once there is room)."""
-    traces = []
-    tiers = _tier(places["population"])
-    status = places["status"].to_numpy()
-    counts = pd.Series(np.where(status == "first", "held", status)).value_counts()
-    for tier, (size, font) in enumerate(zip(_SIZES, _LABEL_SIZES, strict=True)):
-        for state, (colour, label, line) in _STATUS.items():
-            part = places[(status == state) & (tiers == tier)]
-            if part.empty:
-                continue
-            group = "held" if state == "first" else state
-            custom = np.column_stack([part["name_uk"], part["oblast"].str.removesuffix(" Oblast"), part["since"],
-                                      part["population"].map("{:,}".format)])  # fmt: skip
-            traces.append(go.Scattermap(
-                lon=part["lon"].round(4), lat=part["lat"].round(4), mode="markers+text" if labels else "markers",
-                text=part["name"].map(pt), customdata=custom, legendgroup=group,
-                name=f"{label} ({counts.get(group, 0):,})", showlegend=group not in {t.legendgroup for t in traces},
-                marker={"size": size, "color": colour, "opacity": 0.9}, textposition="top center",
-                textfont={"size": font, "color": "#222" if tier >= 2 else "#555"},
-                hovertemplate="<b>%{text}</b> (%{customdata[0]})<br>oblast: %{customdata[1]}<br>population "
-                f"%{{customdata[3]}} (GeoNames, census-era)<br>{line}<extra></extra>",
-            ))  # fmt: skip
-    return traces
 
 
 def _moved_traces(moved: pd.DataFrame, since: pd.Timestamp, on: pd.Timestamp) -> list[go.Scattermap]:
@@ -266,7 +225,10 @@ def _oblast_names() -> go.Scattermap:
 def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view: View = UKRAINE_VIEW,
                height: int = 720) -> go.Figure:  # fmt: skip
     """The map of ``inputs`` with the chosen ``layers`` (``LAYERS``' names; missing ones default)
-    looking at ``view``."""
+    looking at ``view``, at least ``height`` px tall; with the settlements on, one date (no
+    comparison) and ``inputs.frame_dates``, the timeline's frames, Play and Pause and the date slider
+    under the map (``geodata.webmap_timeline``). The legend and the source line are under the map
+    (on the map, a phone's width puts the legend over the land)."""
     on_ = {**LAYERS, **(layers or {})}
     fig = go.Figure(_oblast_trace(inputs, on_["shares"]))
     style_layers: list[dict[str, object]] = []
@@ -279,8 +241,10 @@ def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view
                          "line": {"width": 1.6}, "below": "traces"})  # fmt: skip
     if on_["front"]:
         style_layers += _layer(inputs.front, "line", FRONT_COLOUR, line={"width": 2.2})
+    where, offset = None, len(fig.data)
     if on_["settlements"]:
-        fig.add_traces(_settlement_traces(inputs.places, labels=on_["labels"]))
+        traces, where = settlement_traces(inputs.places, inputs.history, labels=on_["labels"])
+        fig.add_traces(traces)
     if inputs.since is not None:
         fig.add_traces(_moved_traces(inputs.moved, inputs.since, inputs.on))
         _legend_entries(fig, inputs)
@@ -299,19 +263,29 @@ def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view
         title = f"Changes from {inputs.since:%Y-%m-%d} to {inputs.on:%Y-%m-%d}"
         subtitle = f"{what}; red: gained by Russian forces, blue: lost"
     house_layout(fig, title=title, subtitle=subtitle, source=inputs.source_text, height=height)
-    # the legend sits on the map (bottom left: the Black Sea in the country's view), not under it
-    top, lines = fig.layout.margin.t, fig.layout.annotations[-1].text.count("<br>") + 1
-    bottom = 14 + 15 * lines
-    plot_px = height - top - bottom
-    fig.layout.annotations[-1].update(y=-6 / plot_px)
+    timeline = where is not None and inputs.since is None and bool(inputs.frame_dates)
+    _under_the_map(fig, height, SLIDER_PX if timeline else 0)
     fig.update_layout(
         map={"style": MAP_STYLE, "center": {"lat": view.lat, "lon": view.lon}, "zoom": view.zoom,
              "layers": style_layers},
-        uirevision=view.key, hovermode="closest", margin={"l": 8, "r": 8, "b": bottom},
-        legend={"bgcolor": "rgba(255,255,255,0.8)", "orientation": "v", "x": 0.01, "y": 0.01, "xanchor": "left",
-                "yanchor": "bottom", "itemsizing": "constant", "font": {"size": 11}, "tracegroupgap": 0},
+        uirevision=view.key, hovermode="closest", margin={"l": 8, "r": 8},
+        legend={"itemsizing": "constant", "tracegroupgap": 0},
     )  # fmt: skip
+    if timeline:
+        title_text = fig.layout.title.text.replace(f"{inputs.on:%Y-%m-%d}", "{}")
+        add_timeline(fig, inputs.changes, where, inputs.frame_dates, inputs.on,  # type: ignore[arg-type]
+                     lambda day: title_text.replace("{}", f"{day:%Y-%m-%d}"), offset=offset)  # fmt: skip
     return fig
+
+
+def _under_the_map(fig: go.Figure, height: int, room: int) -> None:
+    """Room under the map for the timeline's controls (``room`` px), then the legend and the source
+    line as ``house_layout`` lays them out under a plot; the map at least 520 px tall."""
+    house = fig.layout.meta["house"]
+    top, bottom = fig.layout.margin.t, fig.layout.margin.b + room - 24  # the legend 16 px under, not 40
+    plot = max(height - top - bottom, 520)
+    fig.update_layout(height=top + bottom + plot, margin={"b": bottom}, legend={"y": -(16 + room) / plot})
+    fig.layout.annotations[-1].update(y=-(16 + room + house["legend_px"] + 8) / plot)
 
 
 def _legend_entries(fig: go.Figure, inputs: MapInputs) -> None:

@@ -45,7 +45,9 @@ __all__ = [
     "fit_to_width",
     "legend_name",
     "legend_px",
+    "legend_px_at",
     "loss_pattern",
+    "outlier_cut",
     "page_texts",
     "source_parts",
     "text_block_px",
@@ -168,8 +170,9 @@ def _make_legend_room(fig: go.Figure, house: dict[str, Any]) -> None:
 
 
 def fit_to_width(fig: go.Figure, width_px: int) -> go.Figure:
-    """A copy of a house-style figure with its title and subtitle wrapped to ``width_px`` (and the top
-    margin to match); other figures are returned as they are."""
+    """A copy of a house-style figure laid out for an image ``width_px`` wide: its title and subtitle
+    wrapped to that width (and the top margin to match), and under the plot the legend and the source
+    line as that width shows them (``_fit_bottom``); other figures are returned as they are."""
     house = _texts(fig)
     if house is None:
         return fig
@@ -178,7 +181,77 @@ def fit_to_width(fig: go.Figure, width_px: int) -> go.Figure:
         title = wrap(title, chars_per_line(width_px, TITLE_SIZE))
     if not house["kept_sub"]:
         subtitle = wrap(subtitle, chars_per_line(width_px, SUBTITLE_SIZE))
-    return _relayout(fig, title, subtitle)
+    out = _relayout(fig, title, subtitle)
+    _fit_bottom(out, width_px)
+    return out
+
+
+_LEGEND_SIZE, _SOURCE_SIZE = 12, 11
+_LEGEND_ROW_PX, _SOURCE_LINE_PX = 29, 15  # as plotly 7.1 draws them (12 px and 11 px text)
+_LEGEND_ITEM_PX = 46  # an entry's symbol and the gaps around it
+_LEGEND_LINE_PX = 16  # each further line of a wrapped entry (12 px text, 1.3 apart)
+
+
+def _unwrapped(text: str) -> str:
+    return text.replace("<br> ", " ")
+
+
+def _entry_px(name: str) -> float:
+    lines = html.unescape(name).split("<br> ")
+    return _LEGEND_ITEM_PX + max(len(line) for line in lines) * _LEGEND_SIZE * _CHAR_EM
+
+
+def legend_px_at(names: Sequence[str], width_px: float) -> int:
+    """Height of a horizontal legend of ``names`` (lines split by ``<br>``) as plotly packs it into
+    ``width_px``: entries side by side while they fit, a row as tall as its tallest entry."""
+    height, used, tallest = 0, width_px, 0
+    for name in names:
+        item, lines = _entry_px(name), name.count("<br>") + 1
+        if used + item > width_px:
+            height, used, tallest = height + tallest, 0.0, 0
+        used += item
+        tallest = max(tallest, _LEGEND_ROW_PX + _LEGEND_LINE_PX * (lines - 1))
+    return height + tallest
+
+
+def _entry_for(name: str, width_px: float) -> str:
+    """A legend entry on one line where the width holds it, else wrapped to the width."""
+    whole = _unwrapped(name)
+    if _entry_px(whole) <= width_px:
+        return whole
+    return wrap(whole, max(12, int((width_px - _LEGEND_ITEM_PX) / (_LEGEND_SIZE * _CHAR_EM))))
+
+
+def _fit_bottom(fig: go.Figure, width_px: int) -> None:
+    """The legend under the plot and the source line under it, as an image ``width_px`` wide shows them:
+    legend entries on one line each, packed into rows; each source of the source line on its own line,
+    wrapped to the width. The bottom margin shrinks (or grows) to what they take; the plot keeps its size.
+    A phone-wide layout (``metrics.charts.house_layout``) would leave a band of empty rows in a wide image."""
+    house = fig.layout.meta.get("house") if isinstance(fig.layout.meta, dict) else None
+    source = house.get("source") if house else None
+    notes = [a for a in fig.layout.annotations if source and a.text == source and a.yref == "paper"]
+    if not _under_the_plot(fig) or not notes:
+        return
+    inner = width_px - int(fig.layout.margin.l or 0) - int(fig.layout.margin.r or 0)
+    entries: dict[str, str] = {}
+    for trace in fig.data:
+        if trace.name and trace.showlegend is not False:
+            trace.name = _entry_for(trace.name, inner)
+            entries.setdefault(trace.legendgroup or trace.name, trace.name)
+    legend = legend_px_at(list(entries.values()), inner)
+    parts = [_unwrapped(part) for part in re.split(r"<br>(?! )", source)]
+    # from the plot's left edge into the right margin: 0.5 em a character, as house_layout wraps it for a phone
+    per_line = int((width_px - int(fig.layout.margin.l or 0)) / (_SOURCE_SIZE * 0.5))
+    text = "<br>".join(wrap(part, per_line) for part in parts)
+    lines = text.count("<br>") + 1
+    plot = int(fig.layout.height) - int(fig.layout.margin.t) - int(fig.layout.margin.b)
+    bottom = round(40 + legend + _SOURCE_LINE_PX * lines + 14)
+    notes[0].update(text=text, y=-(40 + legend + 8) / plot)
+    house["source"], house["legend_px"] = text, legend
+    height = int(fig.layout.margin.t) + plot + bottom
+    title = fig.layout.title.text or ""
+    fig.update_layout(margin={"b": bottom}, height=height, meta={"house": house},
+                      title_y=1 - title_anchor_px(title) / height)  # fmt: skip
 
 
 def without_title(fig: go.Figure) -> go.Figure:
@@ -232,3 +305,20 @@ def wrap(text: str, width: int) -> str:
     lines = [_HIDDEN.sub(lambda m: entities[ord(m.group()) - 0xE000], line) for line in lines]
     # "<br> ": the space keeps the words on either side apart in the SVG text (and in its textContent)
     return "<br> ".join(lines) or text
+
+
+def outlier_cut(values: Sequence[float], *, factor: float = 3.0, share: float = 0.9) -> float | None:
+    """Where to cut a bar axis so that ordinary months can be read beside a few far larger ones (the
+    invasion's first weeks: +90,000 km2 against a few hundred a month since): ``factor`` times the
+    ``share`` quantile of the absolute values, rounded up to a round number; None when no value goes
+    beyond 4 times that limit (the axis then shows every bar whole)."""
+    ordered = sorted(abs(v) for v in values if v == v)
+    if len(ordered) < 12:
+        return None
+    typical = ordered[min(len(ordered) - 1, int(share * (len(ordered) - 1)))]
+    if typical <= 0:
+        return None
+    limit = factor * typical
+    step = 10 ** max(0, len(str(int(limit))) - 2)
+    limit = (int(limit // step) + 1) * step
+    return float(limit) if ordered[-1] > 4 * limit else None

@@ -22,6 +22,7 @@ from metrics.chart_layout import (
     chars_per_line,
     legend_name,
     loss_pattern,
+    outlier_cut,
     source_parts,
     text_block_px,
     title_anchor_px,
@@ -142,6 +143,7 @@ def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame, *, eve
     fig.update_layout(barmode="group", bargap=0.15)
     fig.update_xaxes(type="date", title=None)
     fig.update_yaxes(title="Net change, km²", tickformat="+,", zeroline=True, zerolinecolor="#888", row=1, col=1)
+    cut = _cut_outliers(fig, monthly)
     fig.update_yaxes(title="Share held, %", ticksuffix=" %", row=2, col=1)
     as_of = pd.concat([monthly, shares]).sort_values("date").groupby(["source", "definition"]).tail(1)
     definitions = "; ".join(f"{pt(r.source)}: {pt(r.definition)}" for r in labels.sort_values("source").itertuples())
@@ -149,12 +151,30 @@ def monthly_net_change_chart(monthly: pd.DataFrame, shares: pd.DataFrame, *, eve
     fig = house_layout(
         fig,
         title=f"{meta['net_change_km2']['title']} per full month (top) and share of Ukraine held (bottom)",
-        subtitle=f"Russian forces. Definitions: {definitions}",
+        subtitle=f"Russian forces. Definitions: {definitions}" + (f". {cut}" if cut else ""),
         source=source_line(as_of),
         height=560,
     )
     fig.update_layout(hovermode="closest")
     return _with_events(fig, events, breaks)
+
+
+def _cut_outliers(fig: go.Figure, monthly: pd.DataFrame) -> str:
+    """Cut the bar axis (``chart_layout.outlier_cut``) when a few months dwarf the others; returns what
+    the subtitle says of it (which months go beyond the cut, and how far), "" when nothing is cut. The
+    bars keep their values (hover, CSV)."""
+    limit = outlier_cut(monthly["value"].tolist()) if not monthly.empty else None
+    if limit is None:
+        return ""
+    beyond = monthly[monthly["value"].abs() > limit]
+    parts = []
+    for start, rows in beyond.groupby("period_start", sort=True):
+        high, low = rows["value"].max(), rows["value"].min()
+        extreme = high if high > limit else low
+        parts.append(f"{period_name(start, 'M')} {'up to' if extreme > 0 else 'down to'} {extreme:+,.0f} km²")
+    low = max(monthly["value"].min(), -limit) if (monthly["value"] < 0).any() else 0.0
+    fig.update_yaxes(range=[low * 1.08, min(monthly["value"].max(), limit) * 1.08], row=1, col=1)
+    return f"Bar axis cut at ±{limit:,.0f} km² (hover a bar for its value); beyond it: " + "; ".join(parts)
 
 
 def _with_events(fig: go.Figure, events: pd.DataFrame | None, breaks: pd.DataFrame | None = None) -> go.Figure:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from metrics.metadata import definition_text, source_info
 from metrics.periods import period_name
 from metrics.pipelines import change_over_days, latest_values, net_change
+from metrics.quality import drop_glitches
 from metrics.store import read_figures
 
 __all__ = [
@@ -187,7 +188,7 @@ def overview_data(figures: pd.DataFrame, territory: str = "UKR") -> OverviewData
         series_monthly = monthly[(monthly["source"] == source) & (monthly["definition"] == definition)]
         kpis.append(_source_kpis(rows, series_monthly))
         sources.append(described(source, definition))
-    shares = whole[whole["metric"] == "share_controlled_pct"]
+    shares = drop_glitches(whole[whole["metric"] == "share_controlled_pct"])  # charts leave glitches out
     return OverviewData(kpis=kpis, monthly=monthly, shares=shares, sources=sources)
 
 

@@ -395,7 +395,8 @@ def map_dates(rev: Revision, source: str, definition: str, daily: bool) -> list[
 def map_figure(rev: Revision, source: str, definition: str, on: str, since: str | None, layers: tuple[str, ...],
                view: tuple[float, float, float, str] | None, fit_changes: bool):  # fmt: skip  # a webmap_data.MapView
     """The Map page's map of a date (or of two: ``since``) with the ``layers`` named, looking at
-    ``view`` (lat, lon, zoom, key; None: the whole country) or at the changes (``fit_changes``)."""
+    ``view`` (lat, lon, zoom, key; None: the whole country) or at the changes (``fit_changes``); a
+    map of one date has the timeline's frames (month-ends and the latest date) for Play in the browser."""
     from geodata.webmap import LAYERS, UKRAINE_VIEW, View
     from geodata.webmap_data import map_view
 
@@ -403,7 +404,8 @@ def map_figure(rev: Revision, source: str, definition: str, on: str, since: str 
     return map_view(engine(), all_figures(rev), map_changes(rev, source, definition),
                     map_distances(rev, source, definition), source=source, definition=definition,
                     on=on, since=since or None, layers=chosen,
-                    view=View(*view) if view else UKRAINE_VIEW, fit_changes=fit_changes)  # fmt: skip
+                    view=View(*view) if view else UKRAINE_VIEW, fit_changes=fit_changes,
+                    frame_dates=map_dates(rev, source, definition, False))  # fmt: skip
 
 
 # -- Trends page -------------------------------------------------------------------------------
@@ -471,9 +473,9 @@ def map_place(query: str, zoom: float) -> tuple[tuple[float, float, float, str] 
 
 
 def map_export(figure: go.Figure, view: object, width: int) -> go.Figure:
-    """The map with a scale bar for ``view`` (a ``geodata.webmap.View``) drawn ``width`` px wide, for images."""
-    import plotly.graph_objects as go_
-
+    """The map with a scale bar for ``view`` (a ``geodata.webmap.View``) drawn ``width`` px wide, for
+    images: without the timeline (its frames, slider and Play button)."""
     from geodata.webmap import scale_bar
+    from geodata.webmap_timeline import without_timeline
 
-    return scale_bar(go_.Figure(figure), view, width_px=width)  # type: ignore[arg-type]
+    return scale_bar(without_timeline(figure), view, width_px=width)  # type: ignore[arg-type]

@@ -1,13 +1,15 @@
 """Map: pan and zoom from the whole country to a village, offline (a MapLibre map with our own layers,
 no tiles, no fonts from elsewhere): settlements coloured by who holds them on a date per the chosen
 source, their names by size as you zoom, the held area and the front line where the store holds
-polygons, and the changes between two dates. Play steps the date (a fragment: only the date, the map
-and its downloads rerun) and Stop stops it.
+polygons, and the changes between two dates.
 
-Streamlit does not report a reader's own pan and zoom back to Python, and Streamlit 1.67 draws a new
-chart when the figure changes (the chart's element id hashes its spec), so a free pan or zoom lasts
-until the next date. The view the controls set (the whole country, the changes, or a place and its
-zoom level) is what a step keeps, and what the URL holds."""
+Play and Pause are the map's own (plotly animation frames, ``geodata.webmap_timeline``): the
+month-ends step in the browser with no server round trip and keep the reader's own pan and zoom. The
+date slider above the map sets the date of the page (its link, its downloads, the held area and the
+comparison: a fragment, so only the date, the map and its downloads rerun). Streamlit does not report
+a reader's own pan and zoom back to Python, and it draws a new chart when the figure changes, so the
+view the controls set (the whole country, the changes, or a place and its zoom level) is what a new
+date from that slider keeps, and what the URL holds."""
 
 import streamlit as st
 
@@ -16,7 +18,6 @@ from metrics import images
 from metrics.display import markdown_text as md
 from pages import cached, links
 
-STEP_SECONDS = 0.8  # Play: one date per step
 LAYER_NAMES = {"settlements": "Settlements", "labels": "Names", "held": "Held area", "front": "Front line",
                "shares": "Oblast shares", "cities": "Watched cities"}  # fmt: skip
 VIEWS = ["Ukraine", "The changes", "A place"]
@@ -28,8 +29,10 @@ st.title("Map")
 st.caption(
     "Who holds each settlement (GeoNames places of 500+ people) on the date chosen, per the source's polygons; "
     "where the store holds the polygons themselves, the held area and the front line. Zoom with the wheel, a "
-    "pinch or the buttons; compare two dates to see what changed hands. A new date goes back to the view set "
-    "below (the whole country, the changes, or a place and its zoom level), which the page's link keeps."
+    "pinch or the buttons; ▶ Play under the map steps through the month-ends in your browser, keeping your "
+    "zoom. A date from the slider above the map goes back to the view set below (the whole country, the "
+    "changes, or a place and its zoom level), which the page's link keeps; compare two dates to see what "
+    "changed hands."
 )
 if not pairs:
     st.info("No source in the store has per-oblast figures. Import control polygons on the Upload page.")
@@ -75,34 +78,11 @@ if st.session_state.get("map_date") not in dates:  # a day that is not a month-e
     st.session_state.pop("map_date", None)
 
 
-def _set_playing(value: bool) -> None:
-    """Play (True) or Stop (False). Each button says what it does rather than toggling: a click the
-    server sees twice (a step's rerun racing the click) still stops, and Stop is never lost."""
-    st.session_state["map_playing"] = value
-    if value and st.session_state.get("map_date") == dates[-1]:
-        st.session_state["map_date"] = dates[0]
-
-
-playing = bool(st.session_state.get("map_playing"))
-
-
-@st.fragment(run_every=STEP_SECONDS if playing else None)
+@st.fragment
 def timeline() -> None:
-    """The date, the map and its downloads: a Play step reruns only this, keeping the reader's zoom."""
-    if bool(st.session_state.get("map_playing")) != playing:
-        st.rerun(scope="app")  # Play or Stop was pressed: start or stop the steps
-    if playing and st.session_state.get("map_date") in dates:
-        position = dates.index(st.session_state["map_date"])
-        if position + 1 < len(dates):
-            st.session_state["map_date"] = dates[position + 1]
-        else:
-            st.session_state["map_playing"] = False
-            st.rerun(scope="app")
+    """The date, the map and its downloads: a new date reruns only this."""
     default = {} if "map_date" in st.session_state else {"value": dates[-1]}
-    slider, button = st.columns([6, 1], vertical_alignment="bottom")
-    on = slider.select_slider("Date", dates, key="map_date", bind="query-params", **default)
-    button.button("Stop" if playing else "Play", key="map_play", on_click=_set_playing, args=(not playing,),
-                  width="stretch")  # fmt: skip
+    on = st.select_slider("Date", dates, key="map_date", bind="query-params", **default)
     since = None
     if compare:
         earlier = dates[: dates.index(on)] or dates[:1]

@@ -31,19 +31,23 @@ today = dt.date.today()
 table = cached.overview_table(rev, sources, definitions, today)
 st.dataframe(
     table.drop(columns=["last_month"]).round({"area_km2": 0}), hide_index=True, key="overview_table",
-    column_config={
-        "source": st.column_config.TextColumn("source", pinned=True),
-        "definition": st.column_config.TextColumn("definition", width="medium",
+    column_config={  # widths that fit the main column of a 1400 px screen, sparkline included
+        "source": st.column_config.TextColumn("source", pinned=True, width=130),
+        "definition": st.column_config.TextColumn("definition", width=200,
                                                   help="See Sources and definitions below."),
-        "area_km2": st.column_config.NumberColumn("area, km²", format="localized", help="The latest figure."),
-        "share_pct": st.column_config.NumberColumn("share of Ukraine", format="%.2f %%"),
-        "last_month_km2": st.column_config.NumberColumn("last full month, km²", format="%+.0f",
+        "area_km2": st.column_config.NumberColumn("area, km²", format="localized", width=80,
+                                                  help="The latest figure."),
+        "share_pct": st.column_config.NumberColumn("share", format="%.2f %%", width=70,
+                                                   help="Share of Ukraine's area (see the note below)."),
+        "last_month_km2": st.column_config.NumberColumn("month, km²", format="%+.0f", width=85,
                                                         help="Net change of the last complete month."),
-        "last_30_days_km2": st.column_config.NumberColumn("last 30 days, km²", format="%+.0f",
+        "last_30_days_km2": st.column_config.NumberColumn("30 days, km²", format="%+.0f", width=90,
                                                           help="Area change over the 30 days to the latest figure."),
-        "as_of": st.column_config.TextColumn("as of", help="The series' latest date."),
-        "age_days": st.column_config.NumberColumn("age, days", help=f"Days from the latest date to {today:%Y-%m-%d}."),
-        "monthly": st.column_config.LineChartColumn("monthly net change, whole war"),
+        "as_of": st.column_config.TextColumn("as of", width=80, help="The series' latest date."),
+        "age_days": st.column_config.NumberColumn("age, days", width=60,
+                                                  help=f"Days from the latest date to {today:%Y-%m-%d}."),
+        "monthly": st.column_config.LineChartColumn("monthly, whole war", width=130,
+                                                help="The net change of each month since the series began."),
     },
     placeholder="–",
 )  # fmt: skip

@@ -19,6 +19,7 @@ from geodata.ingest import import_file
 from geodata.maps import GAINED_COLOUR, LOST_COLOUR
 from geodata.webmap import HELD_COLOUR, LAYERS, NOT_HELD_COLOUR, View, fit_view, scale_bar
 from geodata.webmap_data import change_bounds, map_view, place_states, place_view
+from geodata.webmap_timeline import NEVER_COLOUR
 from metrics.bundled import ensure_bundled_data
 from metrics.store import get_engine, read_figures
 
@@ -42,13 +43,20 @@ def _view(engine, on: str, since: str | None = None, **options):  # type: ignore
                     on=pd.Timestamp(on), since=pd.Timestamp(since) if since else None, **options)  # fmt: skip
 
 
-def _marker_of(figure, geonameid_name: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    """(colour, legend group) of the settlement trace that holds the place named so."""
+def _marker_of(figure, name: str) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    """(colour, state, hover's history line) of the settlement named so: a place that changes hands
+    has a number per place on the timeline's colour scale, the others one grey."""
+    states = {0: "held", 1: "lost", 2: "never"}
     for trace in figure.data:
         drawn = trace.type == "scattermap" and trace.text is not None and "markers" in (trace.mode or "")
-        if drawn and geonameid_name in list(trace.text) and trace.legendgroup in {"held", "lost", "never"}:
-            return trace.marker.color, trace.legendgroup
-    raise AssertionError(f"{geonameid_name} is not drawn")
+        if drawn and (trace.name or "").startswith("settlements") and name in list(trace.text):
+            at = list(trace.text).index(name)
+            if isinstance(trace.marker.color, str):
+                return trace.marker.color, "never", "not held on any date"
+            code = trace.marker.color[at]
+            colour = {0: HELD_COLOUR, 1: NOT_HELD_COLOUR, 2: NEVER_COLOUR}[code]
+            return colour, states[code], trace.customdata[at][3]
+    raise AssertionError(f"{name} is not drawn")
 
 
 def test_pokrovsk_is_red_from_2_november_2025_and_kyiv_is_never_held(store) -> None:  # type: ignore[no-untyped-def]
@@ -59,14 +67,14 @@ def test_pokrovsk_is_red_from_2_november_2025_and_kyiv_is_never_held(store) -> N
     assert (after.loc[POKROVSK, "status"], after.loc[POKROVSK, "since"]) == ("held", "2025-11-02")
     assert after.loc[KYIV, "status"] == "never"
     shown = _view(store, "2025-11-30")
-    assert _marker_of(shown.figure, "Pokrovsk") == (HELD_COLOUR, "held")
+    assert _marker_of(shown.figure, "Pokrovsk") == (HELD_COLOUR, "held", "held since 2025-11-02")
     assert _marker_of(shown.figure, "Kyiv")[1] == "never"
-    assert _marker_of(_view(store, "2025-10-31").figure, "Pokrovsk")[1] == "never"
-    assert NOT_HELD_COLOUR != HELD_COLOUR
+    assert _marker_of(_view(store, "2025-10-31").figure, "Pokrovsk")[:2] == (NEVER_COLOUR, "never")
+    assert len({HELD_COLOUR, NOT_HELD_COLOUR, NEVER_COLOUR}) == 3
     row = shown.table.set_index("geonameid").loc[POKROVSK]
     assert (row["name_uk"], row["oblast"], row["population"]) == ("Покровськ", "Donetsk Oblast", 60127)
-    hover = next(t.hovertemplate for t in shown.figure.data if t.legendgroup == "held")
-    assert "GeoNames, census-era" in hover and "held since" in hover
+    hover = next(t.hovertemplate for t in shown.figure.data if (t.name or "").endswith("that change hands"))
+    assert "GeoNames, census-era" in hover and "per the source: %{customdata[3]}" in hover
 
 
 def test_november_2025_changes_their_bounds_and_the_view_that_fits_them(store) -> None:  # type: ignore[no-untyped-def]
@@ -100,7 +108,9 @@ def test_the_style_asks_no_host_and_the_figure_for_one_date_is_small(store) -> N
     assert len(text.encode()) < 1_000_000
     layout = json.loads(text)["layout"]
     style = layout["map"]["style"]
-    assert set(style) == {"version", "sources", "layers"} and style["sources"] == {}
+    assert set(style) == {"version", "sources", "layers"}
+    assert [source["type"] for source in style["sources"].values()] == ["geojson"]  # inline and empty
+    assert [source["data"]["features"] for source in style["sources"].values()] == [[]]
     assert [layer["type"] for layer in style["layers"]] == ["background"]
     assert "://" not in text  # no tile, glyph, sprite or any other URL anywhere in the figure
     assert layout["uirevision"] == shown.view.key

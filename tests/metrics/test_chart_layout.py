@@ -236,3 +236,30 @@ def test_markers_added_later_get_room_in_the_legend(figures: dict[str, go.Figure
     (was,) = [a for a in before.layout.annotations if a.text.startswith("Source:")]
     plot = bare.layout.height - bare.layout.margin.t - bare.layout.margin.b
     assert (was.y - source.y) * plot == pytest.approx(26)  # the source line moved down by the new row
+
+
+def test_a_few_huge_months_cut_the_bar_axis_and_the_subtitle_says_how_far_they_go() -> None:
+    from metrics.chart_layout import outlier_cut
+
+    ordinary = [300.0, -120.0, 450.0, 80.0, 510.0, 260.0, 390.0, -60.0, 700.0, 420.0, 150.0, 330.0, 610.0]
+    assert outlier_cut(ordinary) is None  # nothing dwarfs the rest: every bar whole
+    assert outlier_cut([90_000.0, 300.0]) is None  # too few months to call any one an outlier
+    war = [69_540.0, -36_331.0, *ordinary]
+    limit = outlier_cut(war)
+    assert limit is not None and 610 < limit < 5_000 and limit == round(limit, -2)  # a round number
+    months = pd.DataFrame({
+        "period_start": pd.to_datetime(["2022-03-01", "2022-04-01", *pd.date_range("2023-01-01", periods=13,
+                                                                                   freq="MS").strftime("%Y-%m-%d")]),
+        "value": war, "source": "S", "definition": "d", "metric": "net_change_km2",
+    })  # fmt: skip
+    months["date"] = months["period_start"] + pd.offsets.MonthEnd(0)
+    shares = pd.DataFrame({"date": months["date"], "value": 19.0, "source": "S", "definition": "d"})
+    fig = monthly_net_change_chart(months, shares)
+    low, high = fig.layout.yaxis.range
+    assert -limit * 1.1 <= low < 0 < high <= limit * 1.1
+    subtitle = fig.layout.meta["house"]["subtitle"]
+    assert f"Bar axis cut at ±{limit:,.0f} km²" in subtitle
+    assert "March 2022 up to +69,540 km²" in subtitle and "April 2022 down to -36,331 km²" in subtitle
+    assert sorted(fig.data[0].y) == sorted(war)  # the bars keep their values (hover, CSV)
+    calm = monthly_net_change_chart(months.iloc[2:], shares.iloc[2:])
+    assert calm.layout.yaxis.range is None and "cut" not in calm.layout.meta["house"]["subtitle"]

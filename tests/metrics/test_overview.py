@@ -19,3 +19,20 @@ def test_a_long_daily_share_line_is_drawn_from_one_observation_a_week() -> None:
     assert a["date"].iloc[0] == days[0] and a["date"].iloc[-1] == days[-1]
     assert (a["date"].iloc[:-1].dt.dayofweek == 6).all()  # each week's last day (Sunday), then the latest
     assert a["value"].tolist() == daily.set_index("date").loc[a["date"], "value"].tolist()  # real values
+
+
+def test_the_share_line_leaves_the_marked_glitches_out(bundled_sqlite, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """liveuamap's mislabelled files of 2023-12-09..11 (2.8 % and 7.2 % of Ukraine for three days, marked as
+    glitches by the shipped build) are not drawn, nor in the chart's CSV; the days around them are."""
+    from metrics.overview import chart_data, overview_data
+    from metrics.store import get_engine, read_figures
+
+    figures = read_figures(get_engine(bundled_sqlite(tmp_path / "t.sqlite")), regions=[""])
+    data = overview_data(figures[figures["source"] == "liveuamap (via NZZ)"])
+    december = data.shares[(data.shares["date"] >= "2023-12-01") & (data.shares["date"] <= "2023-12-20")]
+    assert not december.empty and december["value"].min() > 13  # without Crimea 13.4 %, with it 17.8 %
+    days = set(december["date"].dt.strftime("%Y-%m-%d"))
+    assert {"2023-12-08", "2023-12-12"} <= days and not days & {"2023-12-09", "2023-12-10", "2023-12-11"}
+    rows = chart_data(data)
+    assert not rows["date"].isin(["2023-12-09", "2023-12-10", "2023-12-11"]).any()
+    assert (figures["quality"] == "glitch").any()  # the marks are in the store: only the chart leaves them out

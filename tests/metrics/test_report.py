@@ -83,8 +83,13 @@ def test_regions_table_and_map_of_the_period(november) -> None:  # type: ignore[
     assert regions.loc[["UA-40", "UA-43"], "share_pct"].min() == 100
     donetsk = regions.loc["UA-14"]
     assert donetsk["change_km2"] > 0  # Russian forces advanced in Donetsk Oblast in November 2025
-    assert november.change_map is not None
-    assert "no snapshots" in november.change_note  # figures only: no polygons in this store
+    assert november.change_map is not None  # the Map page's map, fitted to the changes of the period
+    assert "no polygons of both dates" in november.change_note  # figures only: no polygons in this store
+    assert "From 2025-10-31 to 2025-11-30: 8 settlements taken, 0 lost" in november.change_note
+    layout = november.change_map.layout
+    assert layout.title.text.replace("<br> ", " ") == "Changes from 2025-10-31 to 2025-11-30"
+    assert 36 < layout.map.center.lon < 39
+    assert layout.annotations[-1].text.endswith("N)")  # the scale bar, for the report's width
 
 
 def test_default_period_is_the_last_complete_month() -> None:

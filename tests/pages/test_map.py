@@ -1,6 +1,6 @@
 """AppTest of the Map page: the date slider and the every-day toggle, the settlements of a date, the
 comparison of two dates with the settlements that changed hands and the view fitted to them, a place
-found by name, Play and Stop, and the polygons once the store holds snapshots."""
+found by name, Play's frames (in the browser), and the polygons once the store holds snapshots."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def test_a_fresh_install_shows_who_holds_each_settlement(loaded_store: str, open
     app = open_app(loaded_store, PAGE)
     app.select_slider(key="map_date").set_value("2025-11-30").run()
     figure = _figure(app)
-    assert figure["layout"]["map"]["style"]["sources"] == {}  # a style of our own: nothing fetched
+    sources = figure["layout"]["map"]["style"]["sources"]  # a style of our own: nothing fetched
+    assert [(s["type"], s["data"]["features"]) for s in sources.values()] == [("geojson", [])]
     held = next(name for name in _legend(app) if name.startswith("Held by Russian forces ("))
     assert int(held.split("(")[1].rstrip(")").replace(",", "")) > 1000
     assert any("held by Russian forces on 2025-11-30" in c.value for c in app.caption)
@@ -89,15 +90,25 @@ def test_a_place_found_by_name_centres_the_map(loaded_store: str, open_app: Call
     assert any("No settlement called" in w.value for w in app.warning)
 
 
-def test_play_steps_the_date_and_stop_stops(loaded_store: str, open_app: Callable[..., AppTest]) -> None:
+def test_play_is_the_maps_own_month_end_frames_and_a_comparison_has_none(
+    loaded_store: str, open_app: Callable[..., AppTest]
+) -> None:
     app = open_app(loaded_store, PAGE)
     app.select_slider(key="map_date").set_value("2026-07-31").run()
-    app.button(key="map_play").click().run()
-    assert app.session_state["map_playing"] is True
-    assert app.button(key="map_play").label == "Stop"
-    app.button(key="map_play").click().run()
-    assert app.session_state["map_playing"] is False
-    assert app.button(key="map_play").label == "Play"
+    figure = _figure(app)
+    names = [frame["name"] for frame in figure["frames"]]
+    month_ends = app.select_slider(key="map_date").options
+    assert names == month_ends  # every month-end and the latest date, in order
+    buttons = [b["label"] for b in figure["layout"]["updatemenus"][0]["buttons"]]
+    assert buttons == ["▶ Play", "❚❚ Pause"]
+    slider = figure["layout"]["sliders"][0]
+    assert slider["steps"][slider["active"]]["label"] == "2026-07-31"
+    assert figure["frames"][0]["layout"]["title"]["text"] == f"Who holds what on {names[0]}"
+    assert len(app.get("plotly_chart")[0].proto.spec) < 1_000_000  # frames included
+    app.toggle(key="map_daily").set_value(True).run()  # every day on the slider, month-ends in the frames
+    assert [frame["name"] for frame in _figure(app)["frames"]] == month_ends
+    app.toggle(key="map_compare").set_value(True).run()
+    assert not _figure(app).get("frames") and "sliders" not in _figure(app)["layout"]
 
 
 def test_with_snapshots_the_map_draws_the_held_area_and_the_gained_and_lost_polygons(
