@@ -192,7 +192,8 @@ def add_timeline(fig: go.Figure, changes: pd.DataFrame, where: dict, dates: Sequ
     fig.update_layout(
         sliders=[{  # the whole width under the map (a phone's too), the buttons under it
             "active": days.index(pd.Timestamp(on)), "x": 0, "len": 1, "y": 0, "yanchor": "top",
-            "pad": {"t": 4, "b": 0, "l": 0, "r": 0}, "currentvalue": {"visible": False},
+            # room at both ends for half a (transparent) date label: no text outside the chart
+            "pad": {"t": 4, "b": 0, "l": 28, "r": 28}, "currentvalue": {"visible": False},
             "font": {"size": 9, "color": "rgba(0,0,0,0)"}, "ticklen": 3, "minorticklen": 0,
             "transition": {"duration": 0},
             "steps": [{"label": f"{day:%Y-%m-%d}", "method": "animate", "args": [[f"{day:%Y-%m-%d}"], step]}
