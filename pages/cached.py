@@ -103,8 +103,10 @@ def _engine(url: str) -> Engine:
     than staying in the server's heap. Whatever it could not load (e.g. an in-memory store, which a
     child cannot see) is loaded here."""
     store = get_engine(url)
+    if not missing_bundled(store):  # a later start: every shipped file is stored (hashed once, here)
+        return store
     in_memory = url.rstrip("/") == "sqlite:" or ":memory:" in url or "mode=memory" in url
-    if not in_memory and missing_bundled(store):
+    if not in_memory:
         subprocess.run([sys.executable, "-m", "metrics", "init"], env={**os.environ, "TERRITORY_DB_URL": url},
                        cwd=Path(__file__).resolve().parents[1], check=False)  # fmt: skip
     ensure_bundled_data(store, report=_log.warning)
