@@ -21,6 +21,11 @@ run: install chromium-optional
 serve-team: install
 	$(VENV)/bin/python deploy/serve_team.py --port $(TEAM_PORT)
 
+# Two pytest-xdist workers: much of the suite waits (servers starting, Chromium, PostgreSQL), and the two
+# overlap that; one file's tests stay on one worker (its module fixtures start once). Each worker has
+# its own PostgreSQL database (TERRITORY_TEST_PG_URL's name + _gw0, ...); tests marked serial run alone.
+# `make test PYTEST_WORKERS=` runs in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 # The store tests run on PostgreSQL too: where TERRITORY_TEST_PG_URL is unset, .ci/postgres starts
 # (as root, installing it where missing) a local server and names an empty database; elsewhere they skip.
 test: install-dev chromium
@@ -28,7 +33,7 @@ test: install-dev chromium
 	$(VENV)/bin/ruff format --check .
 	@if [ -z "$$TERRITORY_TEST_PG_URL" ]; then TERRITORY_TEST_PG_URL="$$(.ci/postgres)"; fi; \
 	if [ -n "$$TERRITORY_TEST_PG_URL" ]; then echo "store tests also on PostgreSQL: $$TERRITORY_TEST_PG_URL"; fi; \
-	TERRITORY_TEST_PG_URL="$$TERRITORY_TEST_PG_URL" $(VENV)/bin/python -m pytest
+	TERRITORY_TEST_PG_URL="$$TERRITORY_TEST_PG_URL" $(VENV)/bin/python -m pytest $(PYTEST_WORKERS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -116,6 +116,7 @@ def test_the_shipped_figures_are_what_the_pipeline_computes(shipped: pd.DataFram
     assert 1_100 < again.loc[(pd.Timestamp("2025-11-30"), "", "frontline_length_km")] < 1_400
 
 
+@pytest.mark.serial  # measures wall time
 def test_the_import_hook_adds_the_figures_of_one_snapshot_in_under_a_second(real_days: gpd.GeoDataFrame) -> None:
     one = real_days.iloc[[-1]]
     started = time.perf_counter()

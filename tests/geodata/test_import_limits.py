@@ -201,6 +201,7 @@ sys.exit(code)
 """
 
 
+@pytest.mark.serial  # measures wall time and peak memory against stated bounds
 def test_a_million_vertex_polygon_imports_within_the_bound(tmp_path: Path) -> None:
     angle = np.linspace(0, 2 * np.pi, 1_000_000, endpoint=False)
     radius = 60_000 + 2_000 * np.sin(37 * angle) + 300 * np.sin(1999 * angle) + 20 * np.sin(99_991 * angle)

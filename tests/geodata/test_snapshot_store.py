@@ -294,6 +294,7 @@ def test_shares_divide_by_the_official_area_or_by_the_mapped_outline() -> None:
         territory_area_km2("UKR", "guessed")  # type: ignore[arg-type]
 
 
+@pytest.mark.serial  # measures wall time
 def test_an_imported_snapshot_brings_its_front_line_figures_in_the_same_batch(engine: Engine) -> None:
     """The import hook (geodata.front_figures): length of the front and settlements held, stored with the
     area figures of the same batch, in well under a second per snapshot."""
