@@ -4,6 +4,7 @@ processes, a real PostgreSQL server where ``TERRITORY_TEST_PG_URL`` names one.""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -19,61 +20,84 @@ from tests.workers import serial_lock, worker_database
 ROOT = Path(__file__).resolve().parents[1]
 
 # One test in a process of its own (as a worker is): ``serial`` or not, it takes the lock, notes when it
-# started and ended in ``log``, and holds the lock for ``hold`` seconds.
+# started and ended in ``log``, and holds the lock until the file ``release`` exists.
 _HOLDER = """
 import sys, time
+from pathlib import Path
 from tests.workers import serial_lock
-name, serial, hold, basetemp, log = sys.argv[1], sys.argv[2] == "serial", float(sys.argv[3]), sys.argv[4], sys.argv[5]
+name, serial, release, basetemp, log = sys.argv[1], sys.argv[2] == "serial", Path(sys.argv[3]), sys.argv[4], sys.argv[5]
 with open(log, "a") as out:
     print(f"{name} asks {time.monotonic():.3f}", file=out, flush=True)
     with serial_lock(serial, basetemp):
         print(f"{name} starts {time.monotonic():.3f}", file=out, flush=True)
-        time.sleep(hold)
+        while not release.exists():
+            time.sleep(0.01)
         print(f"{name} ends {time.monotonic():.3f}", file=out, flush=True)
 """
 
 
-def _holder(name: str, kind: str, hold: float, basetemp: Path, log: Path) -> subprocess.Popen[bytes]:
+def _holder(name: str, kind: str, release: Path, basetemp: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTEST_XDIST_WORKER": f"gw-{name}"}
-    return subprocess.Popen([sys.executable, "-c", _HOLDER, name, kind, str(hold), str(basetemp), str(log)],
+    return subprocess.Popen([sys.executable, "-c", _HOLDER, name, kind, str(release), str(basetemp), str(log)],
                             cwd=ROOT, env=env)  # fmt: skip
 
 
-def _events(log: Path) -> dict[tuple[str, str], float]:
-    return {(name, what): float(at) for name, what, at in (line.split() for line in log.read_text().splitlines())}
+def _lines(log: Path) -> list[list[str]]:
+    return [line.split() for line in log.read_text().splitlines()] if log.exists() else []
 
 
-def _wait_for(log: Path, line_start: str) -> None:
-    deadline = time.monotonic() + 30
-    while not (log.exists() and any(line.startswith(line_start) for line in log.read_text().splitlines())):
-        assert time.monotonic() < deadline, f"no {line_start!r} in {log}"
+def _wait_for(log: Path, name: str, what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not any(line[:2] == [name, what] for line in _lines(log)):
+        assert time.monotonic() < deadline, f"no '{name} {what}' in {log}"
         time.sleep(0.02)
+
+
+def _held_by_another(path: Path) -> bool:
+    with path.open("a") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(file, fcntl.LOCK_UN)
+        return False
 
 
 def test_a_serial_test_waits_for_the_running_ones_and_goes_before_those_that_ask_after_it(tmp_path: Path) -> None:
     basetemp = tmp_path / "popen-gw0"  # the lock files go in its parent, the run's folder
     log = tmp_path / "log"
-    first = _holder("plain1", "plain", 1.0, basetemp, log)
-    _wait_for(log, "plain1 starts")
-    serial = _holder("serial", "serial", 1.0, basetemp, log)
-    _wait_for(log, "serial asks")
-    time.sleep(0.2)  # the serial test is now waiting in the turnstile's queue, for plain1's shared lock
-    later = _holder("plain2", "plain", 0.1, basetemp, log)
+    first = _holder("plain1", "plain", tmp_path / "release-plain1", basetemp, log)
+    _wait_for(log, "plain1", "starts")
+    serial = _holder("serial", "serial", tmp_path / "release-serial", basetemp, log)
+    deadline = time.monotonic() + 60
+    while not _held_by_another(tmp_path / "serial.turnstile"):  # the serial test holds it, waiting for plain1
+        assert time.monotonic() < deadline, "the serial test never took the turnstile"
+        time.sleep(0.02)
+    later = _holder("plain2", "plain", tmp_path / "release-plain2", basetemp, log)
+    _wait_for(log, "plain2", "asks")
+    time.sleep(0.5)
+    assert [line[:2] for line in _lines(log)][-1] == ["plain2", "asks"]  # neither started: plain1 still runs
+    (tmp_path / "release-plain1").touch()
+    _wait_for(log, "serial", "starts")
+    time.sleep(0.5)
+    assert not any(line[:2] == ["plain2", "starts"] for line in _lines(log))  # it waits for the serial one
+    (tmp_path / "release-serial").touch()
+    (tmp_path / "release-plain2").touch()
     for proc in (first, serial, later):
         assert proc.wait(timeout=60) == 0
-    at = _events(log)
-    assert at["serial", "starts"] >= at["plain1", "ends"]  # it waited for the test already running
-    assert at["plain2", "asks"] < at["serial", "starts"]  # plain2 asked while it waited ...
-    assert at["plain2", "starts"] >= at["serial", "ends"]  # ... and ran only after it: precedence
+    order = [line[:2] for line in _lines(log) if line[1] != "asks"]
+    assert order == [["plain1", "starts"], ["plain1", "ends"], ["serial", "starts"], ["serial", "ends"],
+                     ["plain2", "starts"], ["plain2", "ends"]]  # fmt: skip
 
 
 def test_plain_tests_share_the_lock(tmp_path: Path) -> None:
-    log = tmp_path / "log"
-    one = _holder("one", "plain", 1.5, tmp_path / "popen-gw0", log)
-    two = _holder("two", "plain", 1.5, tmp_path / "popen-gw1", log)
+    log, release = tmp_path / "log", tmp_path / "release"
+    one = _holder("one", "plain", release, tmp_path / "popen-gw0", log)
+    two = _holder("two", "plain", release, tmp_path / "popen-gw1", log)
+    _wait_for(log, "one", "starts")
+    _wait_for(log, "two", "starts")  # both hold it at once: side by side
+    release.touch()
     assert one.wait(timeout=60) == 0 and two.wait(timeout=60) == 0
-    at = _events(log)
-    assert at["two", "starts"] < at["one", "ends"] and at["one", "starts"] < at["two", "ends"]  # side by side
 
 
 def test_outside_xdist_no_lock_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
