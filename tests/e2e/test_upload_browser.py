@@ -54,12 +54,14 @@ def test_upload_commit_see_it_on_the_overview_then_retract(page: Page, own_app_u
     success = page.get_by_test_id("stAlertContentSuccess")
     expect(success).to_contain_text("batch", timeout=30_000)
 
-    # the Overview shows the new source with its figure
+    # the Overview shows the new source with its figure, beside the shipped ones. Its first run after the
+    # new batch computes everything again: wait for the caption itself (the upload page's table may still
+    # stand while the Overview runs, and was all the old wait saw under load)
     page.get_by_role("link", name="Overview").first.click()
     caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Last full month per series")
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(caption).to_contain_text("Browser Desk (assessed control): December 2025", timeout=60_000)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Remove Browser Desk")).to_be_visible()
-    expect(caption).to_contain_text("Browser Desk (assessed control): December 2025")  # beside the shipped ones
 
     # retract the batch on /upload: the Overview no longer shows it
     _open_upload(page, own_app_url)
