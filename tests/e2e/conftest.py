@@ -15,9 +15,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+# A test waits (60-90 s) for the first sign that a page ran, then expects what the same run draws after
+# it. Playwright gives those 5 s by default; on the 2-core machine with two pytest workers (and a browser
+# each) a page still running took longer (the Overview after an upload). 20 s: a wrong expectation still
+# fails, only later; a negative one (``to_have_count(0)``) holds as soon as it is true, as before.
+expect.set_options(timeout=20_000)
 
 
 def _chromium() -> str:
