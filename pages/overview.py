@@ -70,13 +70,14 @@ preset = st.segmented_control("Range", [*RANGE_PRESETS], default="whole war", re
                               bind="query-params")  # fmt: skip
 start, end = preset_range(preset, *span) if span else (None, None)
 chart = cached.overview_chart(rev, sources, definitions, start, end)
-show_chart(chart, key="overview_chart")
-chart_downloads(
-    chart,
-    lambda: cached.overview_chart_data(rev, sources, definitions),  # made when the CSV is asked for
-    name="monthly-net-change-and-share",
-    key="overview_dl_chart",
-)
+# 1,500 px down the page: the chart and its downloads are drawn when the reader scrolls near them
+if show_chart(chart, key="overview_chart", when_in_view=True):
+    chart_downloads(
+        chart,
+        lambda: cached.overview_chart_data(rev, sources, definitions),  # made when the CSV is asked for
+        name="monthly-net-change-and-share",
+        key="overview_dl_chart",
+    )
 
 # 4/ map of the oblasts on the latest date
 with_regions = cached.sources_with_regions(rev, sources, definitions)
@@ -92,10 +93,10 @@ if with_regions:
     )
     source, definition = chosen.split("|", 1)
     oblast_map = cached.region_map(rev, source, definition)
-    show_chart(oblast_map, key="overview_map")
-    chart_downloads(
-        oblast_map, cached.region_map_data(rev, source, definition), name="oblast-shares-map", key="overview_dl_map"
-    )
+    if show_chart(oblast_map, key="overview_map", when_in_view=True):
+        chart_downloads(
+            oblast_map, cached.region_map_data(rev, source, definition), name="oblast-shares-map", key="overview_dl_map"
+        )
 else:
     st.info("None of the chosen sources has per-oblast figures, so there is no map.")
 
