@@ -58,9 +58,8 @@ howto = [text for source, text in UPDATE_HOWTO.items() if source in set(table["s
 if howto:
     st.caption("Newer figures: " + "; ".join(howto) + ".")
 
-with st.expander("The latest full month of each series, in words"):
-    for sentence in cached.overview_sentences(rev, sources, definitions):
-        st.markdown(f"**{md(sentence)}**")
+with st.expander("The latest full month of each series, in words"):  # one element: less for the browser
+    st.markdown("\n\n".join(f"**{md(sentence)}**" for sentence in cached.overview_sentences(rev, sources, definitions)))
 st.markdown("**The largest monthly gains and losses of the whole war**")
 st.markdown("\n".join(f"- {md(sentence)}" for sentence in cached.overview_extremes(rev, sources, definitions)))
 
@@ -102,11 +101,13 @@ else:
 
 # 5/ sources and definitions
 st.header("Sources and definitions")
-for item in cached.overview_sources(rev, sources, definitions):
-    st.markdown(
+st.markdown(  # one element for all of them: each element is work for the reader's browser
+    "\n\n".join(
         f"**{md(item['source'])}** · *{md(item['definition'])}*: {md(item['definition_text'])}  \n"
         f"Publisher: {md(item['publisher'])} ({md(item['url'])}).  \n"
         f"Method: {md(item['method'])}  \n"
         f"Licence: {md(item['licence'])}"
+        for item in cached.overview_sources(rev, sources, definitions)
     )
+)
 st.caption(denominator_note())

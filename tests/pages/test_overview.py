@@ -55,7 +55,8 @@ def test_overview_shows_each_sources_latest_figures_in_one_table(app: AppTest, l
     captions = _plain(" ".join(c.value for c in app.caption))
     assert "ISW (AFP analysis) (assessed control+claimed): November 2025" in captions
     assert "python -m geodata sync deepstate" in captions
-    sentences = [_plain(m.value) for m in app.markdown if m.value.startswith("**In ")]
+    [words] = [_plain(m.value) for m in app.markdown if m.value.startswith("**In ")]  # one element
+    sentences = words.split("\n\n")
     assert ("**In November 2025, per ISW (AFP analysis) (assessed control+claimed), Russian forces gained 701 km², "
             "the 2nd largest monthly gain since May 2024; they hold 19.30 % of Ukraine (as of 2025-11-30).**"
             ) in sentences  # fmt: skip
