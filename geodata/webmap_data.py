@@ -21,6 +21,7 @@ from geodata.boundaries import load_regions
 from geodata.gazetteer import find_settlements, load_settlements
 from geodata.settlements import taken_and_lost
 from geodata.webmap import UKRAINE_VIEW, MapInputs, View, fit_view, map_figure
+from geodata.webmap_style import inline_names
 from geodata.webmap_timeline import histories
 from metrics.display import plotly_text as pt
 
@@ -46,6 +47,13 @@ class MapView:
     moved: pd.DataFrame  # the settlements that changed hands (compare), largest first
     bounds: tuple[float, float, float, float] | None  # lon0, lat0, lon1, lat1 of the changes
     view: View
+
+    def html_figure(self) -> object:  # go.Figure
+        """The map as the HTML export has it: a copy with the settlements' names inline (the page
+        opens without the app that serves them)."""
+        import plotly.graph_objects as go
+
+        return inline_names(go.Figure(self.figure))
 
 
 def _places() -> pd.DataFrame:

@@ -144,8 +144,10 @@ def map_place(query: str, zoom: float) -> tuple[tuple[float, float, float, str] 
 
 def map_export(figure: go.Figure, view: object, width: int) -> go.Figure:
     """The map with a scale bar for ``view`` (a ``geodata.webmap.View``) drawn ``width`` px wide, for
-    images: without the timeline (its frames, slider and Play button)."""
+    images: without the timeline (its frames, slider and Play button), the settlements' names inline."""
     from geodata.webmap import scale_bar
+    from geodata.webmap_style import inline_names
     from geodata.webmap_timeline import without_timeline
 
-    return scale_bar(without_timeline(figure), view, width_px=width)  # type: ignore[arg-type]
+    return scale_bar(inline_names(without_timeline(figure)), view, width_px=width)  # type: ignore[arg-type]
+

@@ -119,7 +119,7 @@ def _downloads(shown: object, name: str) -> None:
     have_browser = images.chromium_path() is not None
     buttons = [(fmt, (lambda fmt=fmt: images.image_bytes(cached.map_export(fig, view_now, images.EXPORT_WIDTH), fmt)),
                 fmt.upper()) for fmt in images.IMAGE_FORMATS]  # fmt: skip
-    buttons.append(("html", lambda: images.html_bytes(fig, title=name), "HTML"))
+    buttons.append(("html", lambda: images.html_bytes(shown.html_figure(), title=name), "HTML"))
     buttons.append(("csv", lambda: images.chart_csv(shown.table), "Data (CSV)"))  # type: ignore[attr-defined]
     columns = st.columns(len(buttons), gap="small", width=110 * len(buttons))
     for column, (fmt, make, label) in zip(columns, buttons, strict=True):
