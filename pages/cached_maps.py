@@ -88,7 +88,8 @@ def map_figure(rev: Revision, source: str, definition: str, on: str, since: str 
                     map_distances(rev, source, definition), source=source, definition=definition,
                     on=on, since=since or None, layers=chosen,
                     view=View(*view) if view else UKRAINE_VIEW, fit_changes=fit_changes,
-                    frame_dates=map_dates(rev, source, definition, False))  # fmt: skip
+                    frame_dates=map_dates(rev, source, definition, False),
+                    history=map_histories(rev, source, definition))  # fmt: skip
 
 
 # -- the Front line page -------------------------------------------------------------------------
@@ -123,6 +124,14 @@ def map_changes(rev: Revision, source: str, definition: str):  # type: ignore[no
     from geodata.front_queries import settlement_changes
 
     return settlement_changes(engine(), source, definition)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def map_histories(rev: Revision, source: str, definition: str):  # type: ignore[no-untyped-def]  # Series
+    """The history text of each settlement a source's change table names (the same on every date)."""
+    from geodata.webmap_timeline import histories
+
+    return histories(map_changes(rev, source, definition))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
