@@ -4,7 +4,11 @@ warm script run (AppTest, target under 300 ms), and in Chromium the first paint 
 after the page opens on a warm server, target under 2 s) and one step of the map's own Play (from
 one frame's date drawn in the title to the next's, in the browser: target under 300 ms), with how
 many of the frames stepped to were drawn (plotly skips drawing a frame whose redraw is not done
-when the next is due). Run from the project root: nice -n 19 python -m benchmarks.map"""
+when the next is due), and the page's own date slider: a key press one date back to the map of that
+date drawn (a server round trip, a new chart: Streamlit remounts a chart whose figure changed; the
+page draws the dates either side ahead, as it does for a reader). Timings in headless Chromium are
+software WebGL on a shared machine: note the load average with them.
+Run from the project root: nice -n 19 python -m benchmarks.map"""
 
 from __future__ import annotations
 
@@ -143,6 +147,7 @@ def _browser(url: str, slider_days: list[str], steps: int = 12) -> tuple[float, 
 
 
 def main(runs: int = 7) -> None:
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     use_navigation_in_apptest()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/territory.sqlite"

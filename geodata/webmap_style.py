@@ -3,9 +3,11 @@ population tier, the oblasts') as symbol layers of the style itself, with inline
 
 Why the names are in the style and not in plotly traces: a step of the timeline (``Plotly.animate``
 with ``redraw``) redraws every trace of the figure, and MapLibre then lays out and places the text of
-every text trace again (in Chromium, 2.1 s of CPU a step with the names as traces, 0.76 s without:
-``benchmarks/map.py``'s notes). The style is compared as JSON and left alone when it has not changed,
-so names in it cost nothing a step. They are not hoverable (the markers under them are traces).
+every text trace again: headless Chromium (software WebGL) spent 2.1 s of CPU, all its processes, a
+step with the names in ten text traces, 0.7 s with them in the style and the settlements in two
+traces (the map of 2025-06-30 with every layer). plotly compares the style as JSON and leaves it
+alone when it has not changed, so names in it cost nothing a step. They are not hoverable (the
+markers under them are traces, with the hover).
 
 No glyphs, no sprite, no tiles: the browser asks no other host for anything (MapLibre draws the
 glyphs itself). The style's layers carry no ``icon-image`` (plotly's own symbol layers ask a CDN for

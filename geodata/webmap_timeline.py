@@ -1,8 +1,10 @@
 """The Map page's settlements and its timeline, played in the browser: plotly animation frames.
 
-The settlements are split once per population tier into those a source's change table never names
-(always "not held": one colour, never in a frame) and those it names (their colour is a number per
-place, 0 held, 1 not held but held before, 2 not yet held, on a three-step colour scale). A frame per
+The settlements are two traces (a marker size per population tier): those a source's change table
+never names (always "not held": one colour, never in a frame) and those it names (their colour is a
+number per place, 0 held, 1 not held but held before, 2 not yet held, on a three-step colour scale).
+Their names are in the map's style, not in traces (``geodata.webmap_style``: a step redraws every
+trace, and text is what costs most to draw again). A frame per
 date holds only what changes from date to date: that number for each place of the second kind (an
 int8 array, base64 in the JSON: 1.33 bytes a place), the three legend entries' counts and the title.
 The Play and Pause buttons and the date slider under the map are plotly's own (``layout.updatemenus``,

@@ -6,10 +6,11 @@ polygons, and the changes between two dates.
 Play and Pause are the map's own (plotly animation frames, ``geodata.webmap_timeline``): the
 month-ends step in the browser with no server round trip and keep the reader's own pan and zoom. The
 date slider above the map sets the date of the page (its link, its downloads, the held area and the
-comparison: a fragment, so only the date, the map and its downloads rerun). Streamlit does not report
-a reader's own pan and zoom back to Python, and it draws a new chart when the figure changes, so the
-view the controls set (the whole country, the changes, or a place and its zoom level) is what a new
-date from that slider keeps, and what the URL holds."""
+comparison: a fragment, so only the date, the map and its downloads rerun; the dates either side are
+drawn ahead, so one step of that slider finds its map ready). Streamlit does not report a reader's own
+pan and zoom back to Python, and it draws a new chart when the figure changes (the chart's id hashes
+the figure), so the view the controls set (the whole country, the changes, or a place and its zoom
+level) is what a new date from that slider keeps, and what the URL holds."""
 
 import streamlit as st
 

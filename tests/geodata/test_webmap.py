@@ -118,7 +118,9 @@ def test_the_style_asks_no_host_and_the_figure_for_one_date_is_small(store) -> N
     assert not any("icon-image" in layer.get("layout", {}) for layer in style["layers"])  # plotly asks a CDN for icons
     assert "://" not in text  # no tile, glyph, sprite or any other URL anywhere in the figure
     assert layout["uirevision"] == shown.view.key
-    assert {trace["below"] for trace in json.loads(text)["data"]} == {LABEL_LAYER}  # the names above every trace
+    data = json.loads(text)["data"]
+    assert {trace["below"] for trace in data} == {LABEL_LAYER}  # the names above every trace
+    assert not any("text" in trace.get("mode", "") for trace in data)  # a Play step redraws every trace: no text
 
 
 def test_the_names_the_app_serves_are_the_shipped_gazetteers_and_exports_carry_them(store) -> None:  # type: ignore[no-untyped-def]
