@@ -8,9 +8,9 @@ data, then:
   answered (every delta of the first page run, up to ``script_finished``): p95 < 3 s;
 - the API: 500 requests, 20 at a time, over a mix of endpoints: p95 < 100 ms;
 - memory: the server and its children (the export browser, when up) idle: < 400 MB;
-- a reader's device (unless --skip-browser): the Overview's main-thread time in Chromium (CDP
-  Performance metrics: TaskDuration, ScriptDuration, LayoutDuration) until the KPIs and the chart
-  are drawn, and ``--viewers`` viewers opening it at once in one headless Chromium: p95 < 10 s.
+- a reader's device (unless --skip-browser): ``benchmarks.viewers`` (the Overview's main-thread time in
+  Chromium, and ``--viewers`` viewers opening it at once in one headless Chromium: p95 < 10 s, beside
+  the same for a bare Streamlit page).
 
 Every loop is bounded; every process it starts it stops by its own pid.
 """
@@ -164,48 +164,6 @@ def api_latency(port: int, requests: int = 500, concurrency: int = 20) -> None:
     _report(f"API p95, {requests} requests {concurrency} at a time", _p95(times) * 1e3, 100, "ms")
 
 
-def browser(port: int, viewers: int) -> None:
-    import shutil
-
-    from playwright.sync_api import sync_playwright
-
-    url = f"http://127.0.0.1:{port}/"
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])  # fmt: skip
-        # one viewer: the main thread's work until the KPIs and the chart are drawn
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
-        page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Performance.enable")
-        started = time.perf_counter()
-        page.goto(url)
-        page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
-        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)  # what the chart and map draw after they appear
-        drawn = time.perf_counter() - started
-        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-        print(f"  Overview in Chromium: KPIs and chart in {drawn:.2f} s; main thread: tasks "
-              f"{metrics['TaskDuration']:.2f} s, script {metrics['ScriptDuration']:.2f} s, layout "
-              f"{metrics['LayoutDuration']:.2f} s, style {metrics['RecalcStyleDuration']:.2f} s; "
-              f"{metrics['Nodes']:.0f} DOM nodes, JS heap {metrics['JSHeapUsedSize'] / 2**20:.0f} MB")  # fmt: skip
-        context.close()
-
-        # many viewers at once in the same browser: until each sees the KPI figures
-        pages = [chromium.new_context().new_page() for _ in range(viewers)]
-        started = time.perf_counter()
-        for viewer in pages:
-            viewer.goto(url, wait_until="commit")
-        times = []
-        for viewer in pages:
-            viewer.get_by_test_id("stDataFrame").first.wait_for(timeout=120_000)
-            times.append(time.perf_counter() - started)
-        chromium.close()
-    _report(f"{viewers} viewers at once in one Chromium, KPIs shown, p95", _p95(times), 10.0, "s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load")
     parser.add_argument("--skip-browser", action="store_true")
@@ -233,7 +191,9 @@ def main() -> None:
             server_capacity(server.pid, port)
             api_latency(port)
             if not args.skip_browser:
-                browser(port, args.viewers)
+                from benchmarks.viewers import browser
+
+                browser(port, args.viewers, server.pid)
             time.sleep(8)  # what starts late (the export browser, if it does) is up by now
             mb, count = rss_mb(server.pid)
             _report(f"idle instance memory after the load ({count} processes)", mb, 400, "MB")

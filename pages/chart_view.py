@@ -13,6 +13,7 @@ import streamlit as st
 
 from metrics.chart_layout import page_texts, without_title
 from metrics.display import markdown_text as md
+from pages.in_view import in_view
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -22,6 +23,9 @@ __all__ = ["PLOTLY_CONFIG", "adopt_copy", "page_copy", "show_chart"]
 #: The chart's own toolbar without its camera button: it would save the chart without the title
 #: (shown on the page); the download row's PNG, SVG and PDF carry title, source line and date.
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
+
+#: What stands in a chart's place until the reader scrolls near it (``show_chart(when_in_view=True)``).
+_DEFERRED = "The chart is drawn as you scroll to it."
 
 
 #: The page copy of each figure, made once per figure object: the pages' figures are shared by every
@@ -52,11 +56,17 @@ def adopt_copy(fig: go.Figure, copy: go.Figure) -> None:
         _PAGE_COPIES[id(fig)] = (weakref.ref(fig), copy)
 
 
-def show_chart(fig: go.Figure, *, key: str) -> None:
-    """``fig``'s title (bold) and subtitle (a caption) as page text, then the figure without them."""
+def show_chart(fig: go.Figure, *, key: str, when_in_view: bool = False) -> bool:
+    """``fig``'s title (bold) and subtitle (a caption) as page text, then the figure without them;
+    ``when_in_view``: the figure only once the reader scrolls near it (``pages.in_view``), a box of
+    its height until then. Whether the figure was drawn."""
     title, subtitle = page_texts(fig)
     if title:
         st.markdown(f"**{md(title)}**")
     if subtitle:
         st.caption(md(subtitle))
-    st.plotly_chart(page_copy(fig), key=key, theme=None, config=PLOTLY_CONFIG)
+    copy = page_copy(fig)
+    if when_in_view and not in_view(key, height=int(copy.layout.height or 450), label=_DEFERRED):
+        return False
+    st.plotly_chart(copy, key=key, theme=None, config=PLOTLY_CONFIG)
+    return True

@@ -58,9 +58,8 @@ howto = [text for source, text in UPDATE_HOWTO.items() if source in set(table["s
 if howto:
     st.caption("Newer figures: " + "; ".join(howto) + ".")
 
-with st.expander("The latest full month of each series, in words"):
-    for sentence in cached.overview_sentences(rev, sources, definitions):
-        st.markdown(f"**{md(sentence)}**")
+with st.expander("The latest full month of each series, in words"):  # one element: less for the browser
+    st.markdown("\n\n".join(f"**{md(sentence)}**" for sentence in cached.overview_sentences(rev, sources, definitions)))
 st.markdown("**The largest monthly gains and losses of the whole war**")
 st.markdown("\n".join(f"- {md(sentence)}" for sentence in cached.overview_extremes(rev, sources, definitions)))
 
@@ -70,13 +69,14 @@ preset = st.segmented_control("Range", [*RANGE_PRESETS], default="whole war", re
                               bind="query-params")  # fmt: skip
 start, end = preset_range(preset, *span) if span else (None, None)
 chart = cached.overview_chart(rev, sources, definitions, start, end)
-show_chart(chart, key="overview_chart")
-chart_downloads(
-    chart,
-    lambda: cached.overview_chart_data(rev, sources, definitions),  # made when the CSV is asked for
-    name="monthly-net-change-and-share",
-    key="overview_dl_chart",
-)
+# 1,500 px down the page: the chart and its downloads are drawn when the reader scrolls near them
+if show_chart(chart, key="overview_chart", when_in_view=True):
+    chart_downloads(
+        chart,
+        lambda: cached.overview_chart_data(rev, sources, definitions),  # made when the CSV is asked for
+        name="monthly-net-change-and-share",
+        key="overview_dl_chart",
+    )
 
 # 4/ map of the oblasts on the latest date
 with_regions = cached.sources_with_regions(rev, sources, definitions)
@@ -92,20 +92,22 @@ if with_regions:
     )
     source, definition = chosen.split("|", 1)
     oblast_map = cached.region_map(rev, source, definition)
-    show_chart(oblast_map, key="overview_map")
-    chart_downloads(
-        oblast_map, cached.region_map_data(rev, source, definition), name="oblast-shares-map", key="overview_dl_map"
-    )
+    if show_chart(oblast_map, key="overview_map", when_in_view=True):
+        chart_downloads(
+            oblast_map, cached.region_map_data(rev, source, definition), name="oblast-shares-map", key="overview_dl_map"
+        )
 else:
     st.info("None of the chosen sources has per-oblast figures, so there is no map.")
 
 # 5/ sources and definitions
 st.header("Sources and definitions")
-for item in cached.overview_sources(rev, sources, definitions):
-    st.markdown(
+st.markdown(  # one element for all of them: each element is work for the reader's browser
+    "\n\n".join(
         f"**{md(item['source'])}** · *{md(item['definition'])}*: {md(item['definition_text'])}  \n"
         f"Publisher: {md(item['publisher'])} ({md(item['url'])}).  \n"
         f"Method: {md(item['method'])}  \n"
         f"Licence: {md(item['licence'])}"
+        for item in cached.overview_sources(rev, sources, definitions)
     )
+)
 st.caption(denominator_note())

@@ -91,6 +91,8 @@ def test_a_page_asks_nothing_of_another_host_and_cuts_no_chart_text(
     # the app scrolls inside its main block: a window as tall as the page shows all of it at once
     tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": WIDTHS[width], "height": min(max(tall + 40, 800), 16_000)})
+    # every chart drawn only when scrolled to (pages.in_view) is now on screen, so it is drawn
+    expect(page.locator(".in-view")).to_have_count(0, timeout=60_000)
     traffic.settle()  # the charts follow the new size
     shots = Path(os.environ.get("TERRITORY_SHOTS_DIR", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from metrics.bundled import bundled_files
+from tests.e2e.traffic import scroll_to_charts
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +31,7 @@ def test_overview_shows_the_table_chart_and_map(page: Page, app_url: str, tmp_pa
     expect(page.get_by_text("The largest monthly gains and losses of the whole war")).to_be_visible()
 
     # the chart and the map are drawn by plotly in the page (no tiles or CDN involved)
+    scroll_to_charts(page, 2)
     plots = page.locator(".js-plotly-plot")
     expect(plots).to_have_count(2, timeout=30_000)
     expect(plots.nth(0)).to_contain_text("ISW (map layers) (assessed control)")  # a trace per series
@@ -37,6 +39,38 @@ def test_overview_shows_the_table_chart_and_map(page: Page, app_url: str, tmp_pa
     expect(page.get_by_text("Share of each oblast held by Russian forces")).to_be_visible()
     expect(page.get_by_text("Sources and definitions")).to_be_visible()
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+
+
+def test_the_chart_and_map_are_drawn_when_scrolled_to(page: Page, app_url: str, tmp_path: Path) -> None:
+    """Below the fold at 1400 x 900, the chart and the map wait for the reader: until scrolled to, the
+    browser neither loads plotly's script nor draws them; then each is drawn in its box's place."""
+    scripts: list[str] = []
+    page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(app_url)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    boxes = page.locator(".in-view")
+    expect(boxes).to_have_count(2, timeout=30_000)
+    expect(boxes.first).to_have_text("The chart is drawn as you scroll to it.")
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)  # the run is over
+    page.wait_for_timeout(1000)  # and nothing asks for the charts while the reader stays at the top
+    assert page.locator(".js-plotly-plot").count() == 0
+    assert page.get_by_role("button", name="PNG", exact=True).count() == 0  # the downloads come with them
+    assert not [url for url in scripts if "PlotlyChart" in url], "plotly's script loaded for charts out of view"
+    page.screenshot(path=str(tmp_path / "overview-top.png"))
+
+    boxes.first.scroll_into_view_if_needed()
+    plots = page.locator(".js-plotly-plot")
+    expect(plots.first).to_contain_text("ISW (map layers) (assessed control)", timeout=60_000)
+    expect(page.get_by_role("button", name="PNG", exact=True).first).to_be_visible()
+    page.locator(".in-view").last.scroll_into_view_if_needed()
+    expect(plots).to_have_count(2, timeout=60_000)
+    expect(page.locator(".in-view")).to_have_count(0)
+    # drawn once, they stay drawn on the next run (a change of range)
+    page.get_by_test_id("stButtonGroup").get_by_text("last 12 months").click()
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+    expect(plots).to_have_count(2)
+    expect(page.locator(".in-view")).to_have_count(0)
 
 
 def test_overview_names_the_latest_deepstatemap_day(page: Page, app_url: str) -> None:
@@ -52,6 +86,8 @@ def test_chart_downloads_are_report_ready_files(page: Page, app_url: str, tmp_pa
     """The PNG and CSV buttons under the Overview chart give a 2x image and the chart's figures."""
     page.set_viewport_size({"width": 1400, "height": 2200})
     page.goto(app_url)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    scroll_to_charts(page, 2)
     expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=60_000)
     with page.expect_download(timeout=60_000) as png:
         page.get_by_role("button", name="PNG", exact=True).first.click()

@@ -3,11 +3,13 @@ started for a while, fonts and images loaded, and the charts' layout unchanged."
 
 from __future__ import annotations
 
+import contextlib
 import time
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Request
 
-__all__ = ["Traffic"]
+__all__ = ["Traffic", "scroll_to_charts"]
 
 # The page's layout as a string: the charts' boxes and the main block's height (equal over polls: at rest).
 _LAYOUT = """
@@ -52,3 +54,16 @@ class Traffic:
                 return
             assert at < deadline, f"the page did not come to rest: {len(self.open)} requests open"
             self.page.wait_for_timeout(100)
+
+
+def scroll_to_charts(page: Page, charts: int, timeout_s: float = 60.0) -> None:
+    """Scroll to each chart that is drawn only when scrolled to (``pages.in_view``: a box until then),
+    one after the other, until the page shows ``charts`` plotly charts."""
+    deadline = time.monotonic() + timeout_s
+    boxes, plots = page.locator(".in-view"), page.locator(".js-plotly-plot")
+    while plots.count() < charts:
+        assert time.monotonic() < deadline, f"{plots.count()} of {charts} charts drawn, {boxes.count()} boxes left"
+        if boxes.count():
+            with contextlib.suppress(PlaywrightError):  # the box was replaced by its chart meanwhile
+                boxes.first.scroll_into_view_if_needed(timeout=5_000)
+        page.wait_for_timeout(200)

@@ -11,6 +11,11 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from pages.in_view import seen_key
+
+#: The charts drawn only once the reader scrolls near them (``pages.in_view``).
+SCROLLED_TO = ("overview_chart", "overview_map")
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -41,13 +46,16 @@ def own_store(tmp_path: Path, bundled_sqlite: Callable[[Path], str]) -> str:
 
 @pytest.fixture
 def open_app(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
-    """``open_app(store_url, page=None)``: the app run once on that store, on its default page or
-    switched to ``page`` (e.g. ``"pages/upload.py"``)."""
+    """``open_app(store_url, page=None, scrolled=True)``: the app run once on that store, on its default
+    page or switched to ``page`` (e.g. ``"pages/upload.py"``); ``scrolled``: as for a reader who has
+    scrolled down the page (AppTest has no screen), every chart drawn when scrolled to is drawn."""
     monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
 
-    def open_(store_url: str, page: str | None = None) -> AppTest:
+    def open_(store_url: str, page: str | None = None, *, scrolled: bool = True) -> AppTest:
         monkeypatch.setenv("TERRITORY_DB_URL", store_url)
         at = AppTest.from_file(APP, default_timeout=60)
+        for key in SCROLLED_TO if scrolled else ():
+            at.session_state[seen_key(key)] = True
         at.run()
         assert not at.exception, at.exception
         if page is not None:

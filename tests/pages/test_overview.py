@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from geodata.ingest import import_file
 from metrics.store import get_engine, read_figures
+from pages.in_view import seen_key
 
 
 @pytest.fixture
@@ -54,7 +55,8 @@ def test_overview_shows_each_sources_latest_figures_in_one_table(app: AppTest, l
     captions = _plain(" ".join(c.value for c in app.caption))
     assert "ISW (AFP analysis) (assessed control+claimed): November 2025" in captions
     assert "python -m geodata sync deepstate" in captions
-    sentences = [_plain(m.value) for m in app.markdown if m.value.startswith("**In ")]
+    [words] = [_plain(m.value) for m in app.markdown if m.value.startswith("**In ")]  # one element
+    sentences = words.split("\n\n")
     assert ("**In November 2025, per ISW (AFP analysis) (assessed control+claimed), Russian forces gained 701 km², "
             "the 2nd largest monthly gain since May 2024; they hold 19.30 % of Ukraine (as of 2025-11-30).**"
             ) in sentences  # fmt: skip
@@ -111,3 +113,20 @@ def test_the_map_draws_the_sources_polygon_once_the_store_holds_one(
 def _polygon_traces(app: AppTest) -> list[str]:
     figure = json.loads(app.get("plotly_chart")[1].proto.spec)
     return [t["name"] for t in figure["data"] if t.get("name", "").startswith("Area held per")]
+
+
+def test_below_the_fold_the_chart_and_map_wait_for_the_reader(
+    loaded_store: str, open_app: Callable[..., AppTest]
+) -> None:
+    """Before the reader scrolls to them, the chart and the map are boxes (pages.in_view) and their
+    downloads are not there; the session flag their boxes' callback sets draws both."""
+    at = open_app(loaded_store, scrolled=False)
+    assert not at.get("plotly_chart")
+    assert [box.key for box in at.get("bidi_component")] == ["overview_chart_in_view", "overview_map_in_view"]
+    assert not at.get("download_button")
+    assert at.dataframe, "the table above the fold is drawn at once"
+    at.session_state[seen_key("overview_chart")] = True  # what the box's callback does
+    at.run()
+    assert len(at.get("plotly_chart")) == 1
+    assert [box.key for box in at.get("bidi_component")] == ["overview_map_in_view"]
+    assert {b.proto.label for b in at.get("download_button")} >= {"PNG", "SVG", "PDF", "HTML", "Data (CSV)"}
