@@ -247,7 +247,7 @@ def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view
         fig.add_traces(_city_traces(inputs.cities))
     names = on_["settlements"] and on_["labels"]
     style = map_style(_oblasts()[1], names=names)
-    fig.update_traces(below=LABEL_LAYER if names else OBLAST_LAYER)  # every trace under the names
+    fig.update_traces(below=f"{LABEL_LAYER}-0" if names else OBLAST_LAYER)  # every trace under the names
     what = f"{pt(inputs.source)} ({pt(inputs.definition)})"
     if inputs.since is None:
         title, subtitle = f"Who holds what on {inputs.on:%Y-%m-%d}", f"{what}; settlements of 500+ people (GeoNames)"

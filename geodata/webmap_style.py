@@ -26,8 +26,8 @@ import plotly.graph_objects as go
 from geodata.gazetteer import load_settlements
 from geodata.webmap_timeline import LABEL_SIZES, tier_of
 
-__all__ = ["LABEL_LAYER", "MAP_STYLE", "NAMES_FILE", "NAMES_URL", "OBLAST_LAYER", "inline_names", "map_style",
-           "settlement_names", "write_names"]  # fmt: skip
+__all__ = ["LABEL_LAYER", "LABEL_ZOOMS", "MAP_STYLE", "NAMES_FILE", "NAMES_URL", "OBLAST_LAYER", "inline_names",
+           "map_style", "settlement_names", "write_names"]  # fmt: skip
 
 #: A background only. Its one source is an empty inline GeoJSON: plotly.js drops an empty ``sources``
 #: ({}) from the layout when a frame of the timeline is applied, and MapLibre then rejects the style
@@ -35,8 +35,14 @@ __all__ = ["LABEL_LAYER", "MAP_STYLE", "NAMES_FILE", "NAMES_URL", "OBLAST_LAYER"
 MAP_STYLE = {"version": 8,
              "sources": {"none": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
              "layers": [{"id": "bg", "type": "background", "paint": {"background-color": "#f4f3ef"}}]}  # fmt: skip
-#: The ids of the settlements' names and of the oblasts' names in the style.
+#: The ids of the settlements' names (a source, and a layer per population tier: ``LABEL_LAYER``-0
+#: to -4) and of the oblasts' names in the style.
 LABEL_LAYER, OBLAST_LAYER = "settlement-names", "oblast-names"
+#: The zoom from which each tier's names are drawn (``geodata.webmap_timeline.TIERS``: 500+, 2 000+,
+#: 10 000+, 50 000+, 250 000+ people): the whole country (zoom 4.7) names its towns of 10 000+, a
+#: district (zoom 9) every village. Names below their zoom are not laid out at all (a new chart draws
+#: sooner), and where names collide MapLibre drops the smaller place's (its layer is lower).
+LABEL_ZOOMS = (8.5, 7.0, 4.0, 0.0, 0.0)
 #: The settlements' names as a file the app serves itself (Streamlit's static folder beside app.py,
 #: ``server.enableStaticServing``), built from the shipped gazetteer by ``write_names``; the style
 #: names it by a URL relative to the page (every page is one level under the app's root), so the
@@ -78,20 +84,22 @@ def write_names(path: Path = NAMES_FILE) -> Path:
 
 def map_style(oblasts: pd.DataFrame, *, names: bool, inline: bool = False) -> dict[str, object]:
     """``MAP_STYLE`` with the names: the settlements' (``names``; from ``NAMES_URL``, or inline with
-    ``inline``) sized by population tier (``geodata.webmap_timeline.LABEL_SIZES``), the larger tiers
-    placed first where names collide (MapLibre drops the later one), above their marker (the markers
-    are 4 to 12 px); then ``oblasts``' (name, lon, lat: inline, 27 points) on top of all."""
+    ``inline``) sized by population tier (``geodata.webmap_timeline.LABEL_SIZES``) from the tier's
+    ``LABEL_ZOOMS``, the larger tiers placed first where names collide (MapLibre drops the later
+    one), above their marker (the markers are 4 to 12 px); then ``oblasts``' (name, lon, lat: inline,
+    27 points) on top of all. ``LABEL_LAYER``-0 is the lowest layer of names (the traces go under it)."""
     style = json.loads(json.dumps(MAP_STYLE))
     if names:
         style["sources"][LABEL_LAYER] = {"type": "geojson", "data": settlement_names() if inline else NAMES_URL}
-        style["layers"].append({
-            "id": LABEL_LAYER, "type": "symbol", "source": LABEL_LAYER,
-            "layout": {"text-field": ["get", "n"], "text-size": ["at", ["get", "t"], ["literal", list(LABEL_SIZES)]],
-                       "text-anchor": "bottom", "text-offset": [0, -0.45], "text-padding": 2,
-                       "symbol-sort-key": ["-", 0, ["get", "t"]]},
-            "paint": {"text-color": ["case", [">=", ["get", "t"], 2], "#222222", "#555555"],
-                      "text-halo-color": "rgba(244,243,239,0.8)", "text-halo-width": 1},
-        })  # fmt: skip
+        for tier, (size, zoom) in enumerate(zip(LABEL_SIZES, LABEL_ZOOMS, strict=True)):  # the largest on top
+            style["layers"].append({
+                "id": f"{LABEL_LAYER}-{tier}", "type": "symbol", "source": LABEL_LAYER, "minzoom": zoom,
+                "filter": ["==", ["get", "t"], tier],
+                "layout": {"text-field": ["get", "n"], "text-size": size, "text-anchor": "bottom",
+                           "text-offset": [0, -0.45], "text-padding": 2},
+                "paint": {"text-color": "#222222" if tier >= 2 else "#555555",
+                          "text-halo-color": "rgba(244,243,239,0.8)", "text-halo-width": 1},
+            })  # fmt: skip
     style["sources"][OBLAST_LAYER] = {
         "type": "geojson",
         "data": _points(oblasts["lon"].to_numpy(), oblasts["lat"].to_numpy(),

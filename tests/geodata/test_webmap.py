@@ -114,12 +114,14 @@ def test_the_style_asks_no_host_and_the_figure_for_one_date_is_small(store) -> N
     assert [source["type"] for source in style["sources"].values()] == ["geojson"] * 3  # inline, or the app's own
     assert style["sources"][LABEL_LAYER]["data"] == NAMES_URL == "app/static/settlement-names.geojson"
     assert len(style["sources"][OBLAST_LAYER]["data"]["features"]) == 27
-    assert [layer["type"] for layer in style["layers"]] == ["background", "symbol", "symbol"]
+    assert [layer["type"] for layer in style["layers"]] == ["background"] + ["symbol"] * 6  # 5 tiers, the oblasts
+    zooms = {layer["id"]: layer.get("minzoom") for layer in style["layers"]}
+    assert (zooms[f"{LABEL_LAYER}-0"], zooms[f"{LABEL_LAYER}-3"]) == (8.5, 0.0)  # villages' names from zoom 8.5
     assert not any("icon-image" in layer.get("layout", {}) for layer in style["layers"])  # plotly asks a CDN for icons
     assert "://" not in text  # no tile, glyph, sprite or any other URL anywhere in the figure
     assert layout["uirevision"] == shown.view.key
     data = json.loads(text)["data"]
-    assert {trace["below"] for trace in data} == {LABEL_LAYER}  # the names above every trace
+    assert {trace["below"] for trace in data} == {f"{LABEL_LAYER}-0"}  # the names above every trace
     assert not any("text" in trace.get("mode", "") for trace in data)  # a Play step redraws every trace: no text
 
 
