@@ -135,7 +135,9 @@ def test_the_exported_html_map_opens_offline_from_a_loopback_server(page: Page, 
     shown = map_view(engine, read_figures(engine), settlement_changes(engine, "DeepStateMap", "occupied"),
                      distances(engine, source="DeepStateMap", definition="occupied"), source="DeepStateMap",
                      definition="occupied", on=pd.Timestamp("2025-11-30"))  # fmt: skip
-    (tmp_path / "map.html").write_bytes(images.html_bytes(shown.html_figure(), title="map"))
+    html = images.html_bytes(shown.html_figure(), title="map")
+    assert b"app/static" not in html and b'"n":"Pokrovsk"' in html.replace(b" ", b"")  # the names inline: no app here
+    (tmp_path / "map.html").write_bytes(html)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
