@@ -63,10 +63,12 @@ if __name__ == "__main__" and not runtime.exists():
     from metrics.asset_cache import AssetCache
 
     bundles = Path(sys.modules["streamlit"].__file__).parent / "static" / "static"
+    # the elements of the Overview's first screen (the sidebar's too): their bundles load with the page
+    FIRST_SCREEN = ("DataFrame", "Multiselect", "StreamlitMarkdown", "ButtonGroup")
     base = str(flags.get("server.baseUrlPath") or config.get_option("server.baseUrlPath") or "")
     App(
         __file__, routes=api_routes.routes(front), lifespan=lifespan,
-        middleware=[Middleware(AssetCache, directory=bundles, prefix=base)],
+        middleware=[Middleware(AssetCache, directory=bundles, prefix=base, preload=FIRST_SCREEN)],
     ).run(config=flags)  # fmt: skip
     sys.exit(0)
 

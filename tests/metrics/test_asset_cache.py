@@ -82,3 +82,38 @@ def test_other_methods_and_a_base_url(bundles: Path) -> None:
     assert _call(under, "GET", "/dashboard/static/js/index.Ab12.js")[0] == 200
     assert _call(under, "GET", "/static/js/index.Ab12.js")[0] == 299
     assert len(under) == 2
+
+
+def _page(html: bytes, parts: int = 1) -> Any:
+    """Streamlit answering with its page (in ``parts`` body messages), or with something else."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["path"] == "/api":
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/csv")]})
+            await send({"type": "http.response.body", "body": b"a,</head>"})
+            return
+        headers = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(html)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        step = len(html) // parts + 1
+        for i in range(0, len(html), step):
+            await send({"type": "http.response.body", "body": html[i : i + step], "more_body": i + step < len(html)})
+
+    return app
+
+
+def test_the_page_names_the_first_screens_bundles_and_what_they_import(bundles: Path) -> None:
+    js = bundles / "js"
+    (js / "DataFrame.Q1.js").write_text('import{a}from"./arrow.R2.js";import"./index.Ab12.js";const x=1;')
+    (js / "arrow.R2.js").write_text('import{b as c}from "./util.S3.js";')
+    (js / "util.S3.js").write_text("export const b=1;")
+    (js / "Unused.T4.js").write_text("export const u=1;")
+    (bundles.parent / "index.html").write_text('<html><head><script src="./static/js/index.Ab12.js"></script></head>')
+    page = b'<html><head><script src="./static/js/index.Ab12.js"></script></head><body></body></html>'
+    cache = AssetCache(_page(page, parts=3), bundles, preload=["DataFrame", "Selectbox"])  # no Selectbox here
+    assert cache.preloaded == ["DataFrame.Q1.js", "arrow.R2.js", "util.S3.js"]  # index: the page loads it
+    status, headers, body = _call(cache, "GET", "/trends")
+    assert status == 200 and headers["content-length"] == str(len(body))
+    links = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{n}">' for n in cache.preloaded)
+    assert body == page.replace(b"</head>", links.encode() + b"</head>")
+    assert _call(cache, "GET", "/api")[2] == b"a,</head>"  # anything but HTML passes unchanged
+    assert _call(AssetCache(_page(page), bundles), "GET", "/")[2] == page  # no preload asked: the page as is
