@@ -178,8 +178,8 @@ def main(runs: int = 7) -> None:
                 f"Play in Chromium: {drawn} of the {shown} frames stepped to were drawn (a frame is due every "
                 f"{FRAME_MS} ms; a redraw not done by then skips frames)"
             )
-            report(f"the page's date slider one date back to the map drawn, a date not drawn before (median of "
-                   f"{len(days)})", redraw, 1.0)  # fmt: skip
+            report(f"the page's date slider one date back to the map drawn, a date not shown before (median of "
+                   f"{len(days)}; the page draws the dates either side ahead)", redraw, 1.0)  # fmt: skip
         finally:
             proc.terminate()
             proc.wait()
