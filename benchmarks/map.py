@@ -88,8 +88,11 @@ def _press(page, plot, label: str) -> None:  # type: ignore[no-untyped-def]
 
 _PAUSE = ("() => [...document.querySelectorAll('.js-plotly-plot .updatemenu-button')]"
           ".find(b => b.textContent.includes('Pause')).dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+#: Play has stopped: no animation loop, no transition, no redraw pending (the step begun just before
+#: Pause may be drawn after the loop stops, or dropped: tests/e2e/test_map_browser.py)
 _STOPPED = ("() => { const g = document.querySelector('.js-plotly-plot');"
-            " return !g._transitionData._animationRaf && !g._transitioning; }")  # fmt: skip
+            " return !g._transitionData._animationRaf && !g._transitioning"
+            " && !(g._promises && g._promises.length); }")  # fmt: skip
 #: the map drawn for the page's date: the title shows it and MapLibre has drawn every source
 _REDRAWN = ("day => { const g = document.querySelector('.js-plotly-plot'); const m = g && g._fullLayout.map"
             " && g._fullLayout.map._subplot && g._fullLayout.map._subplot.map;"
