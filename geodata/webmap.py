@@ -1,13 +1,15 @@
 """The Map page's pan-and-zoom map: a plotly MapLibre figure (``go.Scattermap``, ``go.Choroplethmap``,
 ``layout.map.layers`` with inline GeoJSON) on a plain background, offline.
 
-The style is given as a dict with a background layer only: no tiles, no glyphs, no sprite, so the
-browser asks no other host for anything (MapLibre draws the labels' glyphs itself). Layers, bottom to top:
-the oblasts (filled by the share held when ``shares`` is on), the held area and the front line (where
-the store holds a snapshot), the gained and lost polygons of a comparison, the settlements coloured by
-who holds them (the shipped per-settlement changes: this works on a fresh install), their labels (one
-text trace per population tier, the largest drawn on top so that MapLibre, which drops labels that
-collide, keeps the largest places' names when zoomed out), the watched cities and the oblast names.
+The style is given as a dict (``geodata.webmap_style``): a background and the names, no tiles, no
+glyphs, no sprite, so the browser asks no other host for anything (MapLibre draws the glyphs itself).
+Layers, bottom to top: the oblasts (filled by the share held when ``shares`` is on), the held area and
+the front line (where the store holds a snapshot), the gained and lost polygons of a comparison, the
+settlements coloured by who holds them (the shipped per-settlement changes: this works on a fresh
+install), the watched cities, then the style's names: the settlements' (the largest placed first, so
+that MapLibre, which drops names that collide, keeps the largest places' names when zoomed out) and
+the oblasts'. The names are in the style, not in traces, because a step of the timeline redraws
+every trace (``geodata.webmap_style``).
 
 Pure: frames and geometries in (``MapInputs``), a figure out. ``geodata.webmap_data`` gathers the
 inputs from the store and the shipped data.
@@ -28,6 +30,7 @@ import shapely
 from geodata.boundaries import load_outline, load_regions
 from geodata.maps import GAINED_COLOUR, LOST_COLOUR, SHARE_COLOURSCALE
 from geodata.web import project, web_geojson
+from geodata.webmap_style import LABEL_LAYER, MAP_STYLE, OBLAST_LAYER, map_style
 from geodata.webmap_timeline import HELD_COLOUR, NOT_HELD_COLOUR, SLIDER_PX, TIERS, add_timeline, settlement_traces
 from metrics.charts import house_layout
 from metrics.display import plotly_text as pt
@@ -50,12 +53,6 @@ __all__ = [
 #: ``labels``: the settlements' names (with the settlements only).
 LAYERS = {"settlements": True, "labels": True, "held": True, "front": True, "shares": False, "cities": False}
 FRONT_COLOUR, HELD_FILL = "#67001f", "rgba(214,96,77,0.22)"
-#: A background only: no glyphs, no sprite, no tiles (so no request to any host). Its one source is
-#: an empty inline GeoJSON: plotly.js drops an empty ``sources`` ({}) from the layout when a frame
-#: of the timeline is applied, and MapLibre then rejects the style ("missing required property").
-MAP_STYLE = {"version": 8,
-             "sources": {"none": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
-             "layers": [{"id": "bg", "type": "background", "paint": {"background-color": "#f4f3ef"}}]}  # fmt: skip
 _DRAW_TOLERANCE_M = 1_200.0
 _TILE_PX = 512  # MapLibre's tile size: metres per pixel at zoom z = equator / (512 * 2**z) * cos(lat)
 _EQUATOR_M = 40_075_016.686
@@ -215,13 +212,6 @@ def _city_traces(cities: pd.DataFrame) -> list[go.Scattermap]:
     ]  # fmt: skip
 
 
-def _oblast_names() -> go.Scattermap:
-    _, table = _oblasts()
-    return go.Scattermap(lon=table["lon"].round(3), lat=table["lat"].round(3), mode="text",
-                         text=table["name"].str.replace(" Oblast", "").map(pt), hoverinfo="skip", showlegend=False,
-                         textfont={"size": 12, "color": "#7a5c00"}, name="oblast names")  # fmt: skip
-
-
 def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view: View = UKRAINE_VIEW,
                height: int = 720) -> go.Figure:  # fmt: skip
     """The map of ``inputs`` with the chosen ``layers`` (``LAYERS``' names; missing ones default)
@@ -243,7 +233,7 @@ def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view
         style_layers += _layer(inputs.front, "line", FRONT_COLOUR, line={"width": 2.2})
     where, offset = None, len(fig.data)
     if on_["settlements"]:
-        traces, where = settlement_traces(inputs.places, inputs.history, labels=on_["labels"])
+        traces, where = settlement_traces(inputs.places, inputs.history)
         fig.add_traces(traces)
     if inputs.since is not None:
         fig.add_traces(_moved_traces(inputs.moved, inputs.since, inputs.on))
@@ -255,7 +245,9 @@ def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view
                                     f"{inputs.held_km2:,.0f} km²"))  # fmt: skip
     if on_["cities"]:
         fig.add_traces(_city_traces(inputs.cities))
-    fig.add_trace(_oblast_names())
+    names = on_["settlements"] and on_["labels"]
+    style = map_style(_oblasts()[1], names=names)
+    fig.update_traces(below=f"{LABEL_LAYER}-0" if names else OBLAST_LAYER)  # every trace under the names
     what = f"{pt(inputs.source)} ({pt(inputs.definition)})"
     if inputs.since is None:
         title, subtitle = f"Who holds what on {inputs.on:%Y-%m-%d}", f"{what}; settlements of 500+ people (GeoNames)"
@@ -266,7 +258,7 @@ def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view
     timeline = where is not None and inputs.since is None and bool(inputs.frame_dates)
     _under_the_map(fig, height, SLIDER_PX if timeline else 0)
     fig.update_layout(
-        map={"style": MAP_STYLE, "center": {"lat": view.lat, "lon": view.lon}, "zoom": view.zoom,
+        map={"style": style, "center": {"lat": view.lat, "lon": view.lon}, "zoom": view.zoom,
              "layers": style_layers},
         uirevision=view.key, hovermode="closest", margin={"l": 8, "r": 8},
         legend={"itemsizing": "constant", "tracegroupgap": 0},

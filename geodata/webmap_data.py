@@ -21,6 +21,7 @@ from geodata.boundaries import load_regions
 from geodata.gazetteer import find_settlements, load_settlements
 from geodata.settlements import taken_and_lost
 from geodata.webmap import UKRAINE_VIEW, MapInputs, View, fit_view, map_figure
+from geodata.webmap_style import inline_names
 from geodata.webmap_timeline import histories
 from metrics.display import plotly_text as pt
 
@@ -46,6 +47,13 @@ class MapView:
     moved: pd.DataFrame  # the settlements that changed hands (compare), largest first
     bounds: tuple[float, float, float, float] | None  # lon0, lat0, lon1, lat1 of the changes
     view: View
+
+    def html_figure(self) -> object:  # go.Figure
+        """The map as the HTML export has it: a copy with the settlements' names inline (the page
+        opens without the app that serves them)."""
+        import plotly.graph_objects as go
+
+        return inline_names(go.Figure(self.figure))
 
 
 def _places() -> pd.DataFrame:
@@ -110,10 +118,12 @@ def _distances_on(distances: pd.DataFrame, on: pd.Timestamp) -> pd.DataFrame:
 
 def map_inputs(engine: Engine, figures: pd.DataFrame, changes: pd.DataFrame, distances: pd.DataFrame, *, source: str,
                definition: str, on: pd.Timestamp, since: pd.Timestamp | None = None,
-               frame_dates: Sequence[pd.Timestamp | str] = ()) -> MapInputs:  # fmt: skip
+               frame_dates: Sequence[pd.Timestamp | str] = (),
+               history: pd.Series | None = None) -> MapInputs:  # fmt: skip
     """The inputs of one map (``MapInputs``). ``changes``: the source's per-settlement change table
     (``settlement_changes``); ``distances``: its ``distance_to_front_km`` figures; ``frame_dates``:
-    the dates of the timeline's frames (a map of one date only)."""
+    the dates of the timeline's frames (a map of one date only); ``history``: ``histories(changes)``
+    when the caller keeps it (it does not depend on the date; 0.7 s)."""
     from geodata.change import snapshot_change
     from geodata.frontline import front_of
     from geodata.store import NoSnapshotError, snapshot_for_map
@@ -153,7 +163,8 @@ def map_inputs(engine: Engine, figures: pd.DataFrame, changes: pd.DataFrame, dis
         source=source, definition=definition, on=on, places=states, shares=shares, since=since, held=held_geom,
         held_date=held[0] if held is not None else None, held_km2=held[1] if held is not None else None,
         front=front, gained=gained, lost=lost, gained_km2=gained_km2, lost_km2=lost_km2, moved=moved,
-        cities=_distances_on(distances, on), source_text=text, changes=changes, history=histories(changes),
+        cities=_distances_on(distances, on), source_text=text, changes=changes,
+        history=histories(changes) if history is None else history,
         frame_dates=tuple(pd.Timestamp(d) for d in frame_dates) if since is None else (),
     )  # fmt: skip
 
@@ -186,14 +197,15 @@ def _note(inputs: MapInputs, changes: pd.DataFrame) -> str:
 def map_view(engine: Engine, figures: pd.DataFrame, changes: pd.DataFrame, distances: pd.DataFrame, *, source: str,
              definition: str, on: pd.Timestamp | str, since: pd.Timestamp | str | None = None,
              layers: dict[str, bool] | None = None, view: View = UKRAINE_VIEW,
-             fit_changes: bool = False, frame_dates: Sequence[pd.Timestamp | str] = ()) -> MapView:  # fmt: skip
+             fit_changes: bool = False, frame_dates: Sequence[pd.Timestamp | str] = (),
+             history: pd.Series | None = None) -> MapView:  # fmt: skip
     """The map (``geodata.webmap.map_figure``) of a date or of a comparison, its note, its data and
     the bounds of the changes; with ``fit_changes`` the view fits them (when there are any); with
     ``frame_dates`` (one date only) the timeline played in the browser. Dates as timestamps or
-    ``YYYY-MM-DD`` (as the page's slider gives them)."""
+    ``YYYY-MM-DD`` (as the page's slider gives them); ``history``: as ``map_inputs`` has it."""
     on, since = pd.Timestamp(on), (pd.Timestamp(since) if since is not None else None)
     inputs = map_inputs(engine, figures, changes, distances, source=source, definition=definition, on=on,
-                        since=since, frame_dates=frame_dates)  # fmt: skip
+                        since=since, frame_dates=frame_dates, history=history)  # fmt: skip
     bounds = change_bounds(inputs.moved, inputs.gained, inputs.lost) if since is not None else None
     if fit_changes and bounds is not None:
         view = fit_view(bounds, key=f"changes:{since:%Y-%m-%d}")

@@ -1,8 +1,10 @@
 """The Map page's settlements and its timeline, played in the browser: plotly animation frames.
 
-The settlements are split once per population tier into those a source's change table never names
-(always "not held": one colour, never in a frame) and those it names (their colour is a number per
-place, 0 held, 1 not held but held before, 2 not yet held, on a three-step colour scale). A frame per
+The settlements are two traces (a marker size per population tier): those a source's change table
+never names (always "not held": one colour, never in a frame) and those it names (their colour is a
+number per place, 0 held, 1 not held but held before, 2 not yet held, on a three-step colour scale).
+Their names are in the map's style, not in traces (``geodata.webmap_style``: a step redraws every
+trace, and text is what costs most to draw again). A frame per
 date holds only what changes from date to date: that number for each place of the second kind (an
 int8 array, base64 in the JSON: 1.33 bytes a place), the three legend entries' counts and the title.
 The Play and Pause buttons and the date slider under the map are plotly's own (``layout.updatemenus``,
@@ -34,6 +36,7 @@ from metrics.display import plotly_text as pt
 __all__ = [
     "FRAME_MS",
     "HELD_COLOUR",
+    "LABEL_SIZES",
     "NEVER_COLOUR",
     "NOT_HELD_COLOUR",
     "SLIDER_PX",
@@ -43,6 +46,7 @@ __all__ = [
     "histories",
     "settlement_traces",
     "state_codes",
+    "tier_of",
     "without_timeline",
 ]
 
@@ -58,7 +62,8 @@ _LEGEND = (("held", HELD_COLOUR, "Held by Russian forces"), ("lost", NOT_HELD_CO
 #: Population tiers (lower bounds) of the labels and marker sizes, smallest first.
 TIERS = (500, 2_000, 10_000, 50_000, 250_000)
 _SIZES = (4, 5, 7, 9, 12)
-_LABEL_SIZES = (10, 10, 11, 13, 15)
+#: The names' text sizes per tier (in the map's style, ``geodata.webmap_style``).
+LABEL_SIZES = (10, 10, 11, 13, 15)
 #: Play: the time a date stays on screen (the step itself, a redraw of the settlements, comes on top).
 FRAME_MS = 200
 #: The room under the map for the date slider and, under it, the Play and Pause buttons.
@@ -115,7 +120,8 @@ def histories(changes: pd.DataFrame) -> pd.Series:
     return pd.Series(out, dtype=object)
 
 
-def _tier(population: pd.Series) -> np.ndarray:
+def tier_of(population: pd.Series) -> np.ndarray:
+    """Each population's tier (``TIERS``' index, 0 the smallest)."""
     return np.searchsorted(np.array(TIERS), population.to_numpy(), side="right") - 1
 
 
@@ -125,41 +131,38 @@ def _legend_names(codes: np.ndarray, always_never: int) -> list[str]:
     return [f"{label} ({counts[n]:,})" for n, (_, _, label) in enumerate(_LEGEND)]
 
 
-def settlement_traces(places: pd.DataFrame, history: pd.Series, *, labels: bool) -> tuple[list[go.Scattermap], dict]:
-    """The settlement traces (``places``: a ``place_states`` table; ``history``: ``histories``) and
-    where the timeline finds them: {"dynamic": [(trace number, the places' geonameids)], "legend":
-    [trace numbers of the three legend entries], "never": count of places never named}. Smallest tier
-    first: the largest places are drawn on top and their names placed first, so where names collide
-    MapLibre keeps the larger place's."""
+def settlement_traces(places: pd.DataFrame, history: pd.Series) -> tuple[list[go.Scattermap], dict]:
+    """The settlement traces (``places``: a ``place_states`` table; ``history``: ``histories``): the
+    places the change table never names, and those it names (their colour steps with the timeline),
+    each one trace with a marker size per population tier, the largest drawn last (on top); their
+    names are in the map's style (``geodata.webmap_style``). Second value: where the timeline finds
+    them: {"dynamic": [(trace number, the places' geonameids)], "legend": [trace numbers of the
+    three legend entries], "never": count of places never named}."""
     traces: list[go.Scattermap] = []
     dynamic: list[tuple[int, np.ndarray]] = []
     named = places["geonameid"].isin(history.index).to_numpy()
-    tiers = _tier(places["population"])
-    for tier, (size, font) in enumerate(zip(_SIZES, _LABEL_SIZES, strict=True)):
-        for changing in (False, True):
-            part = places[(named == changing) & (tiers == tier)]
-            if part.empty:
-                continue
-            line = "%{customdata[3]}" if changing else "not held on any date"
-            columns = [part["name_uk"], part["oblast"].str.removesuffix(" Oblast"),
-                       part["population"].map("{:,}".format)]  # fmt: skip
-            if changing:
-                columns.append(part["geonameid"].map(history))
-            colour: object = NEVER_COLOUR
-            if changing:
-                colour = part["status"].map(STATE_CODES).to_numpy(dtype=np.int8)
-                dynamic.append((len(traces), part["geonameid"].to_numpy()))
-            traces.append(go.Scattermap(
-                lon=part["lon"].to_numpy(np.float32), lat=part["lat"].to_numpy(np.float32),  # to 0.3 m, half the bytes
-                mode="markers+text" if labels else "markers",
-                text=part["name"].map(pt), customdata=np.column_stack(columns), showlegend=False,
-                name=f"settlements of {TIERS[tier]:,}+" + (" that change hands" if changing else ""),
-                marker={"size": size, "color": colour, "opacity": 0.9, "colorscale": _SCALE, "cmin": 0, "cmax": 2},
-                textposition="top center", textfont={"size": font, "color": "#222" if tier >= 2 else "#555"},
-                hoverlabel={"bgcolor": "white", "bordercolor": "#555"},
-                hovertemplate="<b>%{text}</b> (%{customdata[0]})<br>oblast: %{customdata[1]}<br>population "
-                f"%{{customdata[2]}} (GeoNames, census-era)<br>per the source: {line}<extra></extra>",
-            ))  # fmt: skip
+    for changing in (False, True):
+        part = places[named == changing].sort_values("population", kind="stable")
+        if part.empty:
+            continue
+        line = "%{customdata[3]}" if changing else "not held on any date"
+        columns = [part["name_uk"], part["oblast"].str.removesuffix(" Oblast"), part["population"].map("{:,}".format)]
+        if changing:
+            columns.append(part["geonameid"].map(history))
+        colour: object = NEVER_COLOUR
+        if changing:
+            colour = part["status"].map(STATE_CODES).to_numpy(dtype=np.int8)
+            dynamic.append((len(traces), part["geonameid"].to_numpy()))
+        size = np.array(_SIZES, dtype=np.int8)[tier_of(part["population"])]
+        traces.append(go.Scattermap(
+            lon=part["lon"].to_numpy(np.float32), lat=part["lat"].to_numpy(np.float32),  # to 0.3 m, half the bytes
+            mode="markers", text=part["name"].map(pt), customdata=np.column_stack(columns), showlegend=False,
+            name="settlements" + (" that change hands" if changing else ""),
+            marker={"size": size, "color": colour, "opacity": 0.9, "colorscale": _SCALE, "cmin": 0, "cmax": 2},
+            hoverlabel={"bgcolor": "white", "bordercolor": "#555"},
+            hovertemplate="<b>%{text}</b> (%{customdata[0]})<br>oblast: %{customdata[1]}<br>population "
+            f"%{{customdata[2]}} (GeoNames, census-era)<br>per the source: {line}<extra></extra>",
+        ))  # fmt: skip
     codes = places.loc[named, "status"].map(STATE_CODES).to_numpy(dtype=np.int8)
     legend = []
     for (group, colour, _), name in zip(_LEGEND, _legend_names(codes, int((~named).sum())), strict=True):

@@ -88,7 +88,8 @@ def map_figure(rev: Revision, source: str, definition: str, on: str, since: str 
                     map_distances(rev, source, definition), source=source, definition=definition,
                     on=on, since=since or None, layers=chosen,
                     view=View(*view) if view else UKRAINE_VIEW, fit_changes=fit_changes,
-                    frame_dates=map_dates(rev, source, definition, False))  # fmt: skip
+                    frame_dates=map_dates(rev, source, definition, False),
+                    history=map_histories(rev, source, definition))  # fmt: skip
 
 
 # -- the Front line page -------------------------------------------------------------------------
@@ -126,6 +127,14 @@ def map_changes(rev: Revision, source: str, definition: str):  # type: ignore[no
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
+def map_histories(rev: Revision, source: str, definition: str):  # type: ignore[no-untyped-def]  # Series
+    """The history text of each settlement a source's change table names (the same on every date)."""
+    from geodata.webmap_timeline import histories
+
+    return histories(map_changes(rev, source, definition))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
 def map_distances(rev: Revision, source: str, definition: str):  # type: ignore[no-untyped-def]  # DataFrame
     """The watched cities' ``distance_to_front_km`` figures of a source (shipped, and from the store's snapshots)."""
     from geodata.front_queries import distances
@@ -144,8 +153,10 @@ def map_place(query: str, zoom: float) -> tuple[tuple[float, float, float, str] 
 
 def map_export(figure: go.Figure, view: object, width: int) -> go.Figure:
     """The map with a scale bar for ``view`` (a ``geodata.webmap.View``) drawn ``width`` px wide, for
-    images: without the timeline (its frames, slider and Play button)."""
+    images: without the timeline (its frames, slider and Play button), the settlements' names inline."""
     from geodata.webmap import scale_bar
+    from geodata.webmap_style import inline_names
     from geodata.webmap_timeline import without_timeline
 
-    return scale_bar(without_timeline(figure), view, width_px=width)  # type: ignore[arg-type]
+    return scale_bar(inline_names(without_timeline(figure)), view, width_px=width)  # type: ignore[arg-type]
+

@@ -6,10 +6,11 @@ polygons, and the changes between two dates.
 Play and Pause are the map's own (plotly animation frames, ``geodata.webmap_timeline``): the
 month-ends step in the browser with no server round trip and keep the reader's own pan and zoom. The
 date slider above the map sets the date of the page (its link, its downloads, the held area and the
-comparison: a fragment, so only the date, the map and its downloads rerun). Streamlit does not report
-a reader's own pan and zoom back to Python, and it draws a new chart when the figure changes, so the
-view the controls set (the whole country, the changes, or a place and its zoom level) is what a new
-date from that slider keeps, and what the URL holds."""
+comparison: a fragment, so only the date, the map and its downloads rerun; the dates either side are
+drawn ahead, so one step of that slider finds its map ready). Streamlit does not report a reader's own
+pan and zoom back to Python, and it draws a new chart when the figure changes (the chart's id hashes
+the figure), so the view the controls set (the whole country, the changes, or a place and its zoom
+level) is what a new date from that slider keeps, and what the URL holds."""
 
 import streamlit as st
 
@@ -109,6 +110,11 @@ def timeline() -> None:
                                "population": st.column_config.NumberColumn("population (GeoNames)", format="%d")},
             )  # fmt: skip
     _downloads(shown, f"map-{on}" + (f"-vs-{since}" if since else ""))
+    if since is None:  # the dates either side, drawn ahead (0.3 s each, once): a step of the slider is a cache hit
+        at = dates.index(on)
+        for near in dates[max(at - 1, 0) : at + 2]:
+            if near != on:
+                cached.map_figure(rev, source, definition, near, None, tuple(layers), view, False)
 
 
 def _downloads(shown: object, name: str) -> None:
@@ -119,7 +125,7 @@ def _downloads(shown: object, name: str) -> None:
     have_browser = images.chromium_path() is not None
     buttons = [(fmt, (lambda fmt=fmt: images.image_bytes(cached.map_export(fig, view_now, images.EXPORT_WIDTH), fmt)),
                 fmt.upper()) for fmt in images.IMAGE_FORMATS]  # fmt: skip
-    buttons.append(("html", lambda: images.html_bytes(fig, title=name), "HTML"))
+    buttons.append(("html", lambda: images.html_bytes(shown.html_figure(), title=name), "HTML"))
     buttons.append(("csv", lambda: images.chart_csv(shown.table), "Data (CSV)"))  # type: ignore[attr-defined]
     columns = st.columns(len(buttons), gap="small", width=110 * len(buttons))
     for column, (fmt, make, label) in zip(columns, buttons, strict=True):

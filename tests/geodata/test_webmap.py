@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
@@ -19,6 +20,7 @@ from geodata.ingest import import_file
 from geodata.maps import GAINED_COLOUR, LOST_COLOUR
 from geodata.webmap import HELD_COLOUR, LAYERS, NOT_HELD_COLOUR, View, fit_view, scale_bar
 from geodata.webmap_data import change_bounds, map_view, place_states, place_view
+from geodata.webmap_style import LABEL_LAYER, NAMES_FILE, NAMES_URL, OBLAST_LAYER, inline_names, settlement_names
 from geodata.webmap_timeline import NEVER_COLOUR
 from metrics.bundled import ensure_bundled_data
 from metrics.store import get_engine, read_figures
@@ -109,11 +111,33 @@ def test_the_style_asks_no_host_and_the_figure_for_one_date_is_small(store) -> N
     layout = json.loads(text)["layout"]
     style = layout["map"]["style"]
     assert set(style) == {"version", "sources", "layers"}
-    assert [source["type"] for source in style["sources"].values()] == ["geojson"]  # inline and empty
-    assert [source["data"]["features"] for source in style["sources"].values()] == [[]]
-    assert [layer["type"] for layer in style["layers"]] == ["background"]
+    assert [source["type"] for source in style["sources"].values()] == ["geojson"] * 3  # inline, or the app's own
+    assert style["sources"][LABEL_LAYER]["data"] == NAMES_URL == "app/static/settlement-names.geojson"
+    assert len(style["sources"][OBLAST_LAYER]["data"]["features"]) == 27
+    assert [layer["type"] for layer in style["layers"]] == ["background"] + ["symbol"] * 6  # 5 tiers, the oblasts
+    zooms = {layer["id"]: layer.get("minzoom") for layer in style["layers"]}
+    assert (zooms[f"{LABEL_LAYER}-0"], zooms[f"{LABEL_LAYER}-3"]) == (8.5, 0.0)  # villages' names from zoom 8.5
+    assert not any("icon-image" in layer.get("layout", {}) for layer in style["layers"])  # plotly asks a CDN for icons
     assert "://" not in text  # no tile, glyph, sprite or any other URL anywhere in the figure
     assert layout["uirevision"] == shown.view.key
+    data = json.loads(text)["data"]
+    assert {trace["below"] for trace in data} == {f"{LABEL_LAYER}-0"}  # the names above every trace
+    assert not any("text" in trace.get("mode", "") for trace in data)  # a Play step redraws every trace: no text
+
+
+def test_the_names_the_app_serves_are_the_shipped_gazetteers_and_exports_carry_them(store) -> None:  # type: ignore[no-untyped-def]
+    served = json.loads(NAMES_FILE.read_text(encoding="utf-8"))
+    assert served == settlement_names()  # python -m geodata.webmap_style writes it again when the gazetteer changes
+    pokrovsk = next(f for f in served["features"] if f["properties"]["n"] == "Pokrovsk")
+    assert pokrovsk["geometry"]["coordinates"] == pytest.approx([37.18, 48.28], abs=0.01)
+    assert pokrovsk["properties"]["t"] == 3  # 60 127 people: the 50 000+ tier
+    assert len(served["features"]) == 5_224
+    shown = _view(store, "2025-11-30", layers={"labels": False})
+    assert LABEL_LAYER not in shown.figure.layout.map.style["sources"]  # names off: none
+    figure = _view(store, "2025-11-30").figure
+    exported = inline_names(go.Figure(figure))
+    assert exported.layout.map.style["sources"][LABEL_LAYER]["data"] == served
+    assert figure.layout.map.style["sources"][LABEL_LAYER]["data"] == NAMES_URL  # the page's figure is left as it was
 
 
 def test_with_snapshots_the_held_area_front_line_and_gains_are_drawn_under_1_mb(

@@ -49,8 +49,10 @@ def test_a_fresh_install_shows_who_holds_each_settlement(loaded_store: str, open
     app = open_app(loaded_store, PAGE)
     app.select_slider(key="map_date").set_value("2025-11-30").run()
     figure = _figure(app)
-    sources = figure["layout"]["map"]["style"]["sources"]  # a style of our own: nothing fetched
-    assert [(s["type"], s["data"]["features"]) for s in sources.values()] == [("geojson", [])]
+    sources = figure["layout"]["map"]["style"]["sources"]  # a style of our own: nothing fetched from elsewhere
+    assert {name: source["type"] for name, source in sources.items()} == dict.fromkeys(
+        ["none", "settlement-names", "oblast-names"], "geojson")  # fmt: skip
+    assert sources["settlement-names"]["data"] == "app/static/settlement-names.geojson"  # the app's own file
     held = next(name for name in _legend(app) if name.startswith("Held by Russian forces ("))
     assert int(held.split("(")[1].rstrip(")").replace(",", "")) > 1000
     assert any("held by Russian forces on 2025-11-30" in c.value for c in app.caption)
