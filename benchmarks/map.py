@@ -86,8 +86,10 @@ def _press(page, plot, label: str) -> None:  # type: ignore[no-untyped-def]
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
-_PAUSE = ("() => [...document.querySelectorAll('.js-plotly-plot .updatemenu-button')]"
-          ".find(b => b.textContent.includes('Pause')).dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+_PAUSE = (
+    "() => [...document.querySelectorAll('.js-plotly-plot .updatemenu-button')]"
+    ".find(b => b.textContent.includes('Pause')).dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+)
 #: Play has stopped: no animation loop, no transition, no redraw pending (the step begun just before
 #: Pause may be drawn after the loop stops, or dropped: tests/e2e/test_map_browser.py)
 _STOPPED = ("() => { const g = document.querySelector('.js-plotly-plot');"

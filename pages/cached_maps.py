@@ -159,4 +159,3 @@ def map_export(figure: go.Figure, view: object, width: int) -> go.Figure:
     from geodata.webmap_timeline import without_timeline
 
     return scale_bar(inline_names(without_timeline(figure)), view, width_px=width)  # type: ignore[arg-type]
-

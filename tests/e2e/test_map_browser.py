@@ -24,8 +24,10 @@ _VIEW = ("() => { const m = document.querySelector('.js-plotly-plot')._fullLayou
 _LISTEN = ("() => { const g = document.querySelector('.js-plotly-plot'); window.shown = []; window.drawn = [];"
            " g.on('plotly_animatingframe', e => window.shown.push(e.name));"
            " g.on('plotly_afterplot', () => window.drawn.push(g.querySelector('.gtitle').textContent)); }")  # fmt: skip
-_PAUSE = ("() => [...document.querySelectorAll('.js-plotly-plot .updatemenu-button')]"
-          ".find(b => b.textContent.includes('Pause')).dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+_PAUSE = (
+    "() => [...document.querySelectorAll('.js-plotly-plot .updatemenu-button')]"
+    ".find(b => b.textContent.includes('Pause')).dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+)
 #: plotly is idle: no animation loop, no frame queued, no transition, no redraw pending (gd._promises:
 #: a step waits on them before it applies its frame), and MapLibre has drawn it all
 _IDLE = ("() => { const g = document.querySelector('.js-plotly-plot'); const m = g._fullLayout.map._subplot.map;"
