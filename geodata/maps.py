@@ -186,6 +186,7 @@ def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: p
     from geodata.front_queries import distances, settlement_changes
     from geodata.webmap import scale_bar
     from geodata.webmap_data import map_view
+    from geodata.webmap_style import inline_names
     from metrics.images import EXPORT_WIDTH
     from metrics.regions import regional_sources
     from metrics.store import read_figures
@@ -200,7 +201,8 @@ def period_change_map(engine, regions: pd.DataFrame, start: pd.Timestamp, end: p
                      distances(engine, source=source, definition=definition), source=source, definition=definition,
                      on=end, since=before, layers={"held": True, "front": True, "labels": True},
                      fit_changes=True)  # fmt: skip
-    fig = scale_bar(go.Figure(shown.figure), shown.view, width_px=EXPORT_WIDTH)
+    # the names inline: the report's images and its HTML have no app to ask for them (NAMES_URL)
+    fig = scale_bar(inline_names(go.Figure(shown.figure)), shown.view, width_px=EXPORT_WIDTH)
     where = "fitted to what changed" if shown.bounds is not None else "nothing changed hands: the whole country"
     return fig, f"The map of {source} ({definition}), {before:%Y-%m-%d} to {end:%Y-%m-%d}, {where}. {shown.note}"
 
