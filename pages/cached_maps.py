@@ -22,6 +22,7 @@ __all__ = [
     "map_dates",
     "map_distances",
     "map_export",
+    "map_drawn_ahead",
     "map_figure",
     "map_place",
     "region_date_range",
@@ -74,7 +75,19 @@ def map_dates(rev: Revision, source: str, definition: str, daily: bool) -> list[
     return dates(all_figures(rev), source, definition, daily=daily)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
+def map_drawn_ahead(rev: Revision, source: str, definition: str, on: str, layers: tuple[str, ...],
+                    view: tuple[float, float, float, str] | None) -> bool:  # fmt: skip
+    """``map_figure`` of that date made ahead (its cache filled), once: a later run asking again is a
+    hit here, which returns no figure (a hit of ``map_figure`` itself copies its figure, 0.05-0.1 s)."""
+    map_figure(rev, source, definition, on, None, layers, view, False)
+    return True
+
+
+#: A resource, not data: a hit returns the one MapView made (its figure is only read: by
+#: ``st.plotly_chart``'s ``to_dict`` and by the exports, which copy it); a ``cache_data`` hit unpickled
+#: a copy of the figure, 40 % of a warm run of the Map page. 16 maps of about 8 MB each at most.
+@st.cache_resource(max_entries=16, show_spinner=False)
 def map_figure(rev: Revision, source: str, definition: str, on: str, since: str | None, layers: tuple[str, ...],
                view: tuple[float, float, float, str] | None, fit_changes: bool):  # fmt: skip  # a webmap_data.MapView
     """The Map page's map of a date (or of two: ``since``) with the ``layers`` named, looking at

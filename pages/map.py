@@ -114,7 +114,7 @@ def timeline() -> None:
         at = dates.index(on)
         for near in dates[max(at - 1, 0) : at + 2]:
             if near != on:
-                cached.map_figure(rev, source, definition, near, None, tuple(layers), view, False)
+                cached.map_drawn_ahead(rev, source, definition, near, tuple(layers), view)
 
 
 def _downloads(shown: object, name: str) -> None:
