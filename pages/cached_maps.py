@@ -86,7 +86,7 @@ def map_drawn_ahead(rev: Revision, source: str, definition: str, on: str, layers
 
 #: A resource, not data: a hit returns the one MapView made (its figure is only read: by
 #: ``st.plotly_chart``'s ``to_dict`` and by the exports, which copy it); a ``cache_data`` hit unpickled
-#: a copy of the figure, 40 % of a warm run of the Map page. 16 maps of about 8 MB each at most.
+#: a copy of the figure, 40 % of a warm run of the Map page. At most 16 maps are kept.
 @st.cache_resource(max_entries=16, show_spinner=False)
 def map_figure(rev: Revision, source: str, definition: str, on: str, since: str | None, layers: tuple[str, ...],
                view: tuple[float, float, float, str] | None, fit_changes: bool):  # fmt: skip  # a webmap_data.MapView
