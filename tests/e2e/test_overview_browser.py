@@ -23,7 +23,15 @@ def _series_caption(page: Page):  # type: ignore[no-untyped-def]
 def test_overview_shows_the_table_chart_and_map(page: Page, app_url: str, tmp_path: Path) -> None:
     page.set_viewport_size({"width": 1400, "height": 2200})
     page.goto(app_url)
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)  # one row per series
+    table = page.locator(".st-key-overview_table table")
+    expect(table).to_be_visible(timeout=60_000)
+    expect(table.locator("tbody tr")).to_have_count(9)  # one row per series
+    deepstate = table.locator("tbody tr").filter(has_text="occupied (monthly report)")
+    expect(deepstate.locator("td").nth(3)).to_have_text("19.04\u00a0%")  # shares only: no area
+    expect(deepstate.locator("td").nth(2)).to_have_text("–")
+    sparks = table.locator("img")  # the sparklines: drawn from data: images, nothing fetched
+    expect(sparks).to_have_count(8)
+    assert sparks.first.evaluate("img => img.complete && img.naturalWidth") == 120
     caption = _series_caption(page)
     expect(caption).to_contain_text("ISW (AFP analysis) (assessed control+claimed): November 2025")
     expect(caption).to_contain_text("ISW (map layers) (assessed control+advances+claimed)")
@@ -48,7 +56,7 @@ def test_the_chart_and_map_are_drawn_when_scrolled_to(page: Page, app_url: str, 
     page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(app_url)
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".st-key-overview_table table")).to_be_visible(timeout=60_000)
     boxes = page.locator(".in-view")
     expect(boxes).to_have_count(2, timeout=30_000)
     expect(boxes.first).to_have_text("The chart is drawn as you scroll to it.")
@@ -86,7 +94,7 @@ def test_chart_downloads_are_report_ready_files(page: Page, app_url: str, tmp_pa
     """The PNG and CSV buttons under the Overview chart give a 2x image and the chart's figures."""
     page.set_viewport_size({"width": 1400, "height": 2200})
     page.goto(app_url)
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".st-key-overview_table table")).to_be_visible(timeout=60_000)
     scroll_to_charts(page, 2)
     expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=60_000)
     with page.expect_download(timeout=60_000) as png:
