@@ -32,6 +32,8 @@ today = dt.date.today()
 table = cached.overview_table(rev, sources, definitions, today)
 with st.container(key="overview_table"):  # a Markdown table: no grid bundle to load (metrics.latest_markdown)
     st.markdown(latest_markdown(table))
+# wider than a phone: the table scrolls sideways in its own box, as a data grid would (the page does not)
+st.html("<style>.st-key-overview_table div:has(> table) { overflow-x: auto; }</style>")
 months = ", ".join(f"{r.source} ({r.definition}): {r.last_month}" for r in table.itertuples() if r.last_month)
 st.caption(f"Columns: {LEGEND} Last full month per series: {md(months)}. {MISSING} : not published by this source. "
            "Net changes as reported where a source reports one, else the stock change.")  # fmt: skip

@@ -49,6 +49,23 @@ def test_overview_shows_the_table_chart_and_map(page: Page, app_url: str, tmp_pa
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
 
 
+def test_on_a_phone_the_table_scrolls_sideways_in_its_own_box(page: Page, app_url: str, tmp_path: Path) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(app_url)
+    table = page.locator(".st-key-overview_table table")
+    expect(table).to_be_visible(timeout=60_000)
+    box = table.locator("xpath=..")
+    expect(box).to_have_css("overflow-x", "auto")
+    wide, shown = box.evaluate("b => [b.scrollWidth, b.clientWidth]")
+    assert wide > shown + 200, (wide, shown)  # nine columns do not fit 390 px
+    box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+    last = table.locator("thead th").last
+    expect(last).to_have_text("monthly, whole war")
+    expect(last).to_be_in_viewport()  # scrolled to, the last column is on screen
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # the page itself does not scroll
+    page.screenshot(path=str(tmp_path / "overview-table-390.png"))
+
+
 def test_the_chart_and_map_are_drawn_when_scrolled_to(page: Page, app_url: str, tmp_path: Path) -> None:
     """Below the fold at 1400 x 900, the chart and the map wait for the reader: until scrolled to, the
     browser neither loads plotly's script nor draws them; then each is drawn in its box's place."""
