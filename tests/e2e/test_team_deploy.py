@@ -39,7 +39,7 @@ def _need(condition: bool, message: str) -> None:
 def _free_base() -> int:
     """A port such that it and the next two are free on 127.0.0.1."""
     for _ in range(50):
-        base = random.randint(20_000, 40_000)
+        base = random.randint(25_000, 32_000)  # not the ports of the workers' servers (conftest.free_port)
         try:
             for port in range(base, base + 3):
                 with socket.socket() as sock:
