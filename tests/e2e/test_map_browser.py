@@ -101,11 +101,13 @@ def test_zoom_play_stop_and_compare_stay_on_the_apps_host(page: Page, app_url: s
     # Pause is either drawn after the loop has stopped or dropped (which of the two is plotly's race:
     # waiting for the last frame stepped to be drawn was the other flaky part), so wait until plotly
     # has settled (no loop, no transition, no redraw pending, twice 300 ms apart); the date drawn is
-    # then the last frame stepped to or the one before it.
+    # then one of the frames stepped to: mostly the last or the one before it, but on a loaded machine
+    # plotly drops the redraws it cannot finish in a frame's time and can stop further behind (seen in
+    # CI: 2022-07-31 drawn, 2022-09-30 and 2022-10-31 the last two stepped to).
     _settle(page)
     stopped, steps = page.evaluate(_TITLE), page.evaluate("() => window.shown.length")
-    last_two = page.evaluate("() => window.shown.slice(-2)")
-    assert stopped[-10:] in last_two, (stopped, last_two)
+    shown = page.evaluate("() => window.shown")
+    assert stopped[-10:] in shown, (stopped, shown)
     page.wait_for_timeout(1_000)  # five frames' time (200 ms each): the date stays, no frame is stepped to
     after = (page.evaluate(_TITLE), page.evaluate(_VIEW), page.evaluate("() => window.shown.length"))
     assert after[0] == stopped and after[2] == steps, (after, stopped, steps)
