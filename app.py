@@ -64,7 +64,7 @@ if __name__ == "__main__" and not runtime.exists():
 
     bundles = Path(sys.modules["streamlit"].__file__).parent / "static" / "static"
     # the elements of the Overview's first screen (the sidebar's too): their bundles load with the page
-    FIRST_SCREEN = ("DataFrame", "Multiselect", "StreamlitMarkdown", "ButtonGroup")
+    FIRST_SCREEN = ("StreamlitMarkdown", "Multiselect", "ButtonGroup", "BidiComponent")
     base = str(flags.get("server.baseUrlPath") or config.get_option("server.baseUrlPath") or "")
     App(
         __file__, routes=api_routes.routes(front), lifespan=lifespan,

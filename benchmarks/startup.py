@@ -40,7 +40,7 @@ def _time_to_overview(store: Path, browser, port: int | None = None) -> float:  
         serving = time.perf_counter() - started
         page = browser.new_page()
         page.goto(f"http://localhost:{port}/")
-        page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)  # the table of the latest figures
+        page.locator(".st-key-overview_table table").wait_for(timeout=60_000)  # the table of the latest figures
         elapsed = time.perf_counter() - started
         print(f"  server answered after {serving:.2f} s, Overview rendered after {elapsed:.2f} s")
         page.close()

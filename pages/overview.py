@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from metrics.display import markdown_text as md
+from metrics.latest_markdown import LEGEND, MISSING, latest_markdown
 from metrics.metadata import denominator_note
 from metrics.overview import UPDATE_HOWTO
 from metrics.trends import RANGE_PRESETS, preset_range
@@ -29,31 +30,13 @@ if not sources or not definitions:
 # 2/ the latest figure per source and definition, one row each, with its freshness
 today = dt.date.today()
 table = cached.overview_table(rev, sources, definitions, today)
-st.dataframe(
-    table.drop(columns=["last_month"]).round({"area_km2": 0}), hide_index=True, key="overview_table",
-    column_config={  # widths that fit the main column of a 1400 px screen, sparkline included
-        "source": st.column_config.TextColumn("source", pinned=True, width=130),
-        "definition": st.column_config.TextColumn("definition", width=200,
-                                                  help="See Sources and definitions below."),
-        "area_km2": st.column_config.NumberColumn("area, km²", format="localized", width=80,
-                                                  help="The latest figure."),
-        "share_pct": st.column_config.NumberColumn("share", format="%.2f %%", width=70,
-                                                   help="Share of Ukraine's area (see the note below)."),
-        "last_month_km2": st.column_config.NumberColumn("month, km²", format="%+.0f", width=85,
-                                                        help="Net change of the last complete month."),
-        "last_30_days_km2": st.column_config.NumberColumn("30 days, km²", format="%+.0f", width=90,
-                                                          help="Area change over the 30 days to the latest figure."),
-        "as_of": st.column_config.TextColumn("as of", width=80, help="The series' latest date."),
-        "age_days": st.column_config.NumberColumn("age, days", width=60,
-                                                  help=f"Days from the latest date to {today:%Y-%m-%d}."),
-        "monthly": st.column_config.LineChartColumn("monthly, whole war", width=130,
-                                                help="The net change of each month since the series began."),
-    },
-    placeholder="–",
-)  # fmt: skip
+with st.container(key="overview_table"):  # a Markdown table: no grid bundle to load (metrics.latest_markdown)
+    st.markdown(latest_markdown(table))
+# wider than a phone: the table scrolls sideways in its own box, as a data grid would (the page does not)
+st.html("<style>.st-key-overview_table div:has(> table) { overflow-x: auto; }</style>")
 months = ", ".join(f"{r.source} ({r.definition}): {r.last_month}" for r in table.itertuples() if r.last_month)
-st.caption(f"Last full month per series: {md(months)}. – : not published by this source. Areas and shares are the "
-           "latest figures; net changes as reported where a source reports one, else the stock change.")  # fmt: skip
+st.caption(f"Columns: {LEGEND} Last full month per series: {md(months)}. {MISSING} : not published by this source. "
+           "Net changes as reported where a source reports one, else the stock change.")  # fmt: skip
 howto = [text for source, text in UPDATE_HOWTO.items() if source in set(table["source"])]
 if howto:
     st.caption("Newer figures: " + "; ".join(howto) + ".")

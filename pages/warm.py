@@ -39,6 +39,7 @@ def overview_caches() -> float:
     try:
         with kept.recording() as record:
             _first_run(rev)
+        _once_per_process()
         if record.computed:
             try:
                 kept.save(path, made_with)
@@ -48,6 +49,23 @@ def overview_caches() -> float:
         kept.forget()
     _log.info("Overview's caches: %d results read from %s, %d computed", read, path, record.computed)
     return time.perf_counter() - started
+
+
+def _once_per_process() -> None:
+    """Pay here what a process's first script run pays once, whatever it shows: importing the
+    Overview's own modules (its downloads import the image export), and Streamlit's check, on the first
+    element a process draws, for a script not started by ``streamlit run``: it walks ``inspect.stack()``,
+    reading the source of every frame of the run (0.1-0.3 s of the first visitor's run here; from this
+    thread's short stack it is quick, and the runtime exists, so it warns of nothing)."""
+    from streamlit import delta_generator
+
+    import pages.chart_view
+    import pages.downloads
+    import pages.links  # noqa: F401  (the Overview's modules, imported for their first run)
+
+    check = getattr(delta_generator, "_maybe_print_use_warning", None)  # private: absent, nothing to pay
+    if check is not None:
+        check()
 
 
 def _first_run(rev: tuple[str, int]) -> None:

@@ -137,3 +137,12 @@ def test_a_database_that_cannot_be_made_is_named_with_what_to_do() -> None:
                 r"databases \(CREATEDB\), or run the tests without -n\.$")  # fmt: skip
     with pytest.raises(RuntimeError, match=expected):
         worker_database(url, "gw0")
+
+
+def test_two_workers_never_choose_the_same_port_for_their_servers() -> None:
+    from tests.e2e.conftest import free_port
+
+    first = {free_port("gw0") for _ in range(20)}
+    second = {free_port("gw1") for _ in range(20)}
+    assert all(20000 <= p < 21000 for p in first) and all(21000 <= p < 22000 for p in second)
+    assert 20000 <= free_port(None) < 21000  # a single process: the first worker's range

@@ -4,6 +4,7 @@ with its own temporary store. Without a browser the tests skip, except under CI 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.workers import worker
 
 ROOT = Path(__file__).resolve().parents[2]
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -49,16 +52,26 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     }  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(worker_id: str | None = None) -> int:
+    """A free port from the pytest-xdist worker's own thousand (gw0: 20000-20999, gw1: 21000-21999, ...;
+    below Linux's ephemeral range): the port is free when chosen and Streamlit binds it a moment later,
+    so two workers must never choose from the same ports."""
+    number = int((worker_id or "gw0").removeprefix("gw") or 0) % 5  # 20000-24999; the team deploy: 25000-32000
+    low = 20000 + 1000 * number
+    for port in random.sample(range(low, low + 1000), 1000):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {low}-{low + 999}")
 
 
 @contextmanager
 def _serve(store: Path, log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """The dashboard served as `make run` serves it (``python app.py``) on a free port, over ``store``."""
-    port = _free_port()
+    port = free_port(worker())
     log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "app.py", "--server.port", str(port), "--server.address", "localhost"],

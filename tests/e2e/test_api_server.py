@@ -124,9 +124,9 @@ def test_the_script_bundles_come_from_memory_with_the_files_bytes(served: tuple[
         assert headers["Cache-Control"] == "public, immutable, max-age=31536000"
         assert "Accept-Ranges" not in headers, "served by Streamlit's FileResponse, not from memory"
         assert _get(f"{url}/{script.decode()}", {"If-None-Match": headers["ETag"]})[0] == 304
-    # the page also names the table's bundles, so that they load with the page (app.py: FIRST_SCREEN)
+    # the page also names the first screen's bundles, so that they load with the page (app.py: FIRST_SCREEN)
     preloads = re.findall(rb'<link rel="modulepreload" crossorigin href="\./static/js/([^"]+)">', index)
-    assert any(name.startswith(b"DataFrame.") for name in preloads), preloads
+    assert any(name.startswith(b"StreamlitMarkdown.") for name in preloads), preloads
     for name in preloads:
         assert _get(f"{url}/static/js/{name.decode()}")[0] == 200
     assert _get(f"{url}/trends")[2] == index  # every page path: the same page

@@ -23,7 +23,15 @@ def _series_caption(page: Page):  # type: ignore[no-untyped-def]
 def test_overview_shows_the_table_chart_and_map(page: Page, app_url: str, tmp_path: Path) -> None:
     page.set_viewport_size({"width": 1400, "height": 2200})
     page.goto(app_url)
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)  # one row per series
+    table = page.locator(".st-key-overview_table table")
+    expect(table).to_be_visible(timeout=60_000)
+    expect(table.locator("tbody tr")).to_have_count(9)  # one row per series
+    deepstate = table.locator("tbody tr").filter(has_text="occupied (monthly report)")
+    expect(deepstate.locator("td").nth(3)).to_have_text("19.04\u00a0%")  # shares only: no area
+    expect(deepstate.locator("td").nth(2)).to_have_text("–")
+    sparks = table.locator("img")  # the sparklines: drawn from data: images, nothing fetched
+    expect(sparks).to_have_count(8)
+    assert sparks.first.evaluate("img => img.complete && img.naturalWidth") == 120
     caption = _series_caption(page)
     expect(caption).to_contain_text("ISW (AFP analysis) (assessed control+claimed): November 2025")
     expect(caption).to_contain_text("ISW (map layers) (assessed control+advances+claimed)")
@@ -41,6 +49,23 @@ def test_overview_shows_the_table_chart_and_map(page: Page, app_url: str, tmp_pa
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
 
 
+def test_on_a_phone_the_table_scrolls_sideways_in_its_own_box(page: Page, app_url: str, tmp_path: Path) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(app_url)
+    table = page.locator(".st-key-overview_table table")
+    expect(table).to_be_visible(timeout=60_000)
+    box = table.locator("xpath=..")
+    expect(box).to_have_css("overflow-x", "auto")
+    wide, shown = box.evaluate("b => [b.scrollWidth, b.clientWidth]")
+    assert wide > shown + 200, (wide, shown)  # nine columns do not fit 390 px
+    box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+    last = table.locator("thead th").last
+    expect(last).to_have_text("monthly, whole war")
+    expect(last).to_be_in_viewport()  # scrolled to, the last column is on screen
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # the page itself does not scroll
+    page.screenshot(path=str(tmp_path / "overview-table-390.png"))
+
+
 def test_the_chart_and_map_are_drawn_when_scrolled_to(page: Page, app_url: str, tmp_path: Path) -> None:
     """Below the fold at 1400 x 900, the chart and the map wait for the reader: until scrolled to, the
     browser neither loads plotly's script nor draws them; then each is drawn in its box's place."""
@@ -48,7 +73,7 @@ def test_the_chart_and_map_are_drawn_when_scrolled_to(page: Page, app_url: str, 
     page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(app_url)
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".st-key-overview_table table")).to_be_visible(timeout=60_000)
     boxes = page.locator(".in-view")
     expect(boxes).to_have_count(2, timeout=30_000)
     expect(boxes.first).to_have_text("The chart is drawn as you scroll to it.")
@@ -86,7 +111,7 @@ def test_chart_downloads_are_report_ready_files(page: Page, app_url: str, tmp_pa
     """The PNG and CSV buttons under the Overview chart give a 2x image and the chart's figures."""
     page.set_viewport_size({"width": 1400, "height": 2200})
     page.goto(app_url)
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".st-key-overview_table table")).to_be_visible(timeout=60_000)
     scroll_to_charts(page, 2)
     expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=60_000)
     with page.expect_download(timeout=60_000) as png:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_a_link_with_query_parameters_sets_the_sidebar(page: Page, app_url: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 1600})
     page.goto(f"{app_url}/?sources={quote('ISW (AFP analysis)')}")
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".st-key-overview_table table")).to_be_visible(timeout=60_000)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_role("button", name="Remove ISW (AFP analysis)")).to_be_visible()
     expect(sidebar.get_by_role("button", name="Remove DeepStateMap")).to_have_count(0)
@@ -26,7 +26,7 @@ def test_a_link_with_query_parameters_sets_the_sidebar(page: Page, app_url: str)
 
 def test_changing_a_control_writes_the_address(page: Page, app_url: str) -> None:
     page.goto(app_url)
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".st-key-overview_table table")).to_be_visible(timeout=60_000)
     page.get_by_test_id("stSidebar").get_by_role("button", name="Remove DeepStateMap").click()
     expect(page).to_have_url(re.compile(r"[?&]sources=ISW"), timeout=30_000)
     shared = page.url

@@ -60,7 +60,7 @@ def test_upload_commit_see_it_on_the_overview_then_retract(page: Page, own_app_u
     page.get_by_role("link", name="Overview").first.click()
     caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Last full month per series")
     expect(caption).to_contain_text("Browser Desk (assessed control): December 2025", timeout=60_000)
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    expect(page.locator(".st-key-overview_table table")).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Remove Browser Desk")).to_be_visible()
 
     # retract the batch on /upload: the Overview no longer shows it
@@ -70,6 +70,6 @@ def test_upload_commit_see_it_on_the_overview_then_retract(page: Page, own_app_u
     page.get_by_role("button", name="Retract").click()
     expect(page.get_by_text("retracted; what it superseded is back")).to_be_visible(timeout=30_000)
     page.goto(own_app_url)
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".st-key-overview_table table")).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Remove Browser Desk")).to_have_count(0)
     expect(page.get_by_text("Browser Desk")).to_have_count(0)

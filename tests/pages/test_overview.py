@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata.ingest import import_file
+from metrics.latest_markdown import COLUMNS
 from metrics.store import get_engine, read_figures
 from pages.in_view import seen_key
 
@@ -32,8 +34,16 @@ def _latest(url: str, source: str, metric: str) -> tuple[float, str]:
     return float(row["value"]), f"{row['date']:%Y-%m-%d}"
 
 
-def _table(at: AppTest):  # type: ignore[no-untyped-def]
-    return at.dataframe[0].value.set_index(["source", "definition"])
+def _tables(at: AppTest) -> list[str]:
+    """The Markdown of the table of the latest figures (metrics.latest_markdown), if drawn."""
+    return [m.value for m in at.markdown if m.value.startswith("| " + " | ".join(COLUMNS) + " |")]
+
+
+def _table(at: AppTest) -> pd.DataFrame:
+    """The table of the latest figures as the reader reads it: one row per series, its cells' text."""
+    [markdown] = _tables(at)
+    rows = [[_plain(cell.strip()) for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in markdown.splitlines()[2:]]
+    return pd.DataFrame(rows, columns=list(COLUMNS)).set_index(["source", "definition"])
 
 
 def test_overview_shows_each_sources_latest_figures_in_one_table(app: AppTest, loaded_store: str) -> None:
@@ -42,16 +52,17 @@ def test_overview_shows_each_sources_latest_figures_in_one_table(app: AppTest, l
     table = _table(app)
     assert len(table) == 9  # every shipped series, one row each
     deepstate = table.loc[("DeepStateMap", "occupied")]
-    assert deepstate["area_km2"] == round(area)
-    assert deepstate["share_pct"] == pytest.approx(share)
-    assert deepstate["as_of"] == area_date
-    assert deepstate["age_days"] == (dt.date.today() - dt.date.fromisoformat(area_date)).days  # freshness
-    assert len(deepstate["monthly"]) >= 50  # the sparkline: every complete month since May 2022
+    assert deepstate["area, km²"] == f"{area:,.0f}"
+    assert deepstate["share"] == f"{share:.2f}\u00a0%"
+    assert deepstate["as of"] == area_date.replace("-", "\u2011")  # a date that does not wrap
+    assert deepstate["age, days"] == str((dt.date.today() - dt.date.fromisoformat(area_date)).days)  # freshness
+    sparkline = re.fullmatch(r"!\[(\d+) months\]\(data:image/svg\+xml;base64,[A-Za-z0-9+/=]+\)", deepstate.iloc[-1])
+    assert sparkline and int(sparkline[1]) >= 50  # every complete month since May 2022, nothing fetched
     afp = table.loc[("ISW (AFP analysis)", "assessed control+claimed")]
-    assert afp["area_km2"] == round(_latest(loaded_store, "ISW (AFP analysis)", "area_controlled_km2")[0])
-    assert pd.isna(table.loc[("DeepStateMap", "occupied (monthly report)"), "area_km2"])  # shares only: "–"
-    assert afp["share_pct"] == pytest.approx(19.30)
-    assert afp["last_month_km2"] == 701
+    assert afp["area, km²"] == f"{_latest(loaded_store, 'ISW (AFP analysis)', 'area_controlled_km2')[0]:,.0f}"
+    assert table.loc[("DeepStateMap", "occupied (monthly report)"), "area, km²"] == "–"  # shares only
+    assert afp["share"] == "19.30\u00a0%"
+    assert afp["month, km²"] == "+701"
     captions = _plain(" ".join(c.value for c in app.caption))
     assert "ISW (AFP analysis) (assessed control+claimed): November 2025" in captions
     assert "python -m geodata sync deepstate" in captions
@@ -74,7 +85,7 @@ def test_overview_follows_the_sidebar_selection(app: AppTest) -> None:
     assert any("no map" in i.value for i in app.info)
 
     app.multiselect(key="sources").set_value([]).run()
-    assert not app.dataframe
+    assert not _tables(app)
     assert "Choose at least one source" in app.info[0].value
 
 
@@ -124,7 +135,7 @@ def test_below_the_fold_the_chart_and_map_wait_for_the_reader(
     assert not at.get("plotly_chart")
     assert [box.key for box in at.get("bidi_component")] == ["overview_chart_in_view", "overview_map_in_view"]
     assert not at.get("download_button")
-    assert at.dataframe, "the table above the fold is drawn at once"
+    assert _tables(at), "the table above the fold is drawn at once"
     at.session_state[seen_key("overview_chart")] = True  # what the box's callback does
     at.run()
     assert len(at.get("plotly_chart")) == 1
