@@ -169,8 +169,10 @@ def main(steps: int = 10) -> None:
     times = [at for at, _ in drawn]
     gaps = sorted((b - a) for a, b in zip(times, times[1:], strict=False))
     n = len(drawn)
-    print(f"{n} steps drawn in {wall:.2f} s; step (ms): median {gaps[len(gaps) // 2]:.0f}, "
-          f"min {gaps[0]:.0f}, max {gaps[-1]:.0f}")
+    print(
+        f"{n} steps drawn in {wall:.2f} s; step (ms): median {gaps[len(gaps) // 2]:.0f}, "
+        f"min {gaps[0]:.0f}, max {gaps[-1]:.0f}"
+    )
     print("CPU per step, per Chromium thread (ms):")
     used = {key: after.get(key, 0) - before.get(key, 0) for key in after}
     for key, seconds in sorted(used.items(), key=lambda kv: -kv[1]):
