@@ -3,10 +3,12 @@
 
 The style is given as a dict (``geodata.webmap_style``): a background and the names, no tiles, no
 glyphs, no sprite, so the browser asks no other host for anything (MapLibre draws the glyphs itself).
-Layers, bottom to top: the oblasts (filled by the share held when ``shares`` is on), the held area and
-the front line (where the store holds a snapshot), the gained and lost polygons of a comparison, the
+Layers, bottom to top: the held area (where the store holds a snapshot), the gained and lost polygons
+of a comparison, the oblasts' borders, the country's outline, the front line, the settlements that
+never change hands (``layout.map.layers``, which a step of Play leaves alone); then the traces: the
+oblasts (filled by the share held when ``shares`` is on, else not drawn, for their hover alone), the
 settlements coloured by who holds them (the shipped per-settlement changes: this works on a fresh
-install), the watched cities, then the style's names: the settlements' (the largest placed first, so
+install), the watched cities; then the style's names: the settlements' (the largest placed first, so
 that MapLibre, which drops names that collide, keeps the largest places' names when zoomed out) and
 the oblasts'. The names are in the style, not in traces, because a step of the timeline redraws
 every trace (``geodata.webmap_style``).
@@ -36,7 +38,9 @@ from metrics.charts import house_layout
 from metrics.display import plotly_text as pt
 
 __all__ = [
+    "BORDER_COLOUR",
     "HELD_COLOUR",
+    "HOVER_TOLERANCE_M",
     "LAYERS",
     "MAP_STYLE",
     "NOT_HELD_COLOUR",
@@ -54,6 +58,10 @@ __all__ = [
 LAYERS = {"settlements": True, "labels": True, "held": True, "front": True, "shares": False, "cities": False}
 FRONT_COLOUR, HELD_FILL = "#67001f", "rgba(214,96,77,0.22)"
 _DRAW_TOLERANCE_M = 1_200.0
+#: The oblasts' shapes for their hover alone, when the shares are not drawn (the borders are a layer):
+#: a step of Play sends every trace to MapLibre again, and the hover does not need the drawn detail.
+HOVER_TOLERANCE_M = 3_000.0
+BORDER_COLOUR = "#8c8c8c"
 _TILE_PX = 512  # MapLibre's tile size: metres per pixel at zoom z = equator / (512 * 2**z) * cos(lat)
 _EQUATOR_M = 40_075_016.686
 
@@ -108,18 +116,25 @@ class MapInputs:
 
 
 @cache
-def _oblasts() -> tuple[str, pd.DataFrame]:
-    """The shipped oblasts simplified for drawing (one coverage, borders stay shared) as GeoJSON text
-    (EPSG:4326, 3 decimals: about 100 m), and per oblast its code, name, area and label point."""
+def _oblasts(tolerance_m: float = _DRAW_TOLERANCE_M) -> tuple[str, pd.DataFrame]:
+    """The shipped oblasts simplified for drawing (one coverage, borders stay shared) to ``tolerance_m``
+    as GeoJSON text (EPSG:4326, 3 decimals: about 100 m), and per oblast its code, name, area and
+    label point."""
     regions = load_regions()
     projected = np.array([project(g) for g in regions.geometry.values], dtype=object)
-    simple = shapely.coverage_simplify(projected, _DRAW_TOLERANCE_M)
+    simple = shapely.coverage_simplify(projected, tolerance_m)
     back = [shapely.set_precision(project(g, inverse=True), 1e-3) for g in simple]
     features = [{"type": "Feature", "id": code, "geometry": json.loads(shapely.to_geojson(g))}
                 for code, g in zip(regions["region"], back, strict=True)]  # fmt: skip
     points = shapely.point_on_surface(regions.geometry.values)
     table = regions[["region", "name", "area_km2"]].assign(lon=shapely.get_x(points), lat=shapely.get_y(points))
     return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")), table
+
+
+@cache
+def _borders() -> dict[str, object]:
+    """The oblasts' borders as drawn (``_oblasts``), for a line layer."""
+    return json.loads(_oblasts()[0])
 
 
 @cache
@@ -142,7 +157,10 @@ def _layer(geometry: shapely.Geometry | None, kind: str, colour: str, **more: ob
 
 
 def _oblast_trace(inputs: MapInputs, shares_on: bool) -> go.Choroplethmap:
-    text, table = _oblasts()
+    """The oblasts, hoverable (name, area, share held); filled by the share held with ``shares_on``,
+    else not drawn at all (opacity 0: MapLibre skips it) on a coarser shape (``HOVER_TOLERANCE_M``),
+    the borders being a layer of their own (``map_figure``), which a step of Play leaves alone."""
+    text, table = _oblasts() if shares_on else _oblasts(HOVER_TOLERANCE_M)
     shares = table.merge(inputs.shares, on="region", how="left")
     has = shares["share_pct"].notna()
     hover = np.where(
@@ -155,19 +173,20 @@ def _oblast_trace(inputs: MapInputs, shares_on: bool) -> go.Choroplethmap:
     custom = np.column_stack([shares["name"].map(pt), shares["area_km2"].map(lambda v: f"{v:,.0f}"), hover])
     common = {"geojson": json.loads(text), "locations": shares["region"], "featureidkey": "id", "customdata": custom,
               "hovertemplate": "<b>%{customdata[0]}</b><br>area %{customdata[1]} km²<br>%{customdata[2]}"
-              "<extra></extra>", "marker": {"line": {"color": "#8c8c8c", "width": 0.8}}, "name": "Oblasts",
-              "showlegend": False}  # fmt: skip
+              "<extra></extra>", "name": "Oblasts", "showlegend": False}  # fmt: skip
     if shares_on:
         return go.Choroplethmap(
             z=shares["share_pct"].fillna(-1), colorscale=[[0, "#e6e6e6"], [0.0099, "#e6e6e6"],
                                                           *_scale_above_zero()], zmin=-1, zmax=100,
-            marker_opacity=0.55, colorbar={"title": {"text": "Share<br>held, %"}, "thickness": 12, "len": 0.5,
-                                           "x": 1, "xanchor": "right", "tickvals": [0, 25, 50, 75, 100]},
+            marker={"opacity": 0.55, "line": {"color": BORDER_COLOUR, "width": 0.8}},
+            colorbar={"title": {"text": "Share<br>held, %"}, "thickness": 12, "len": 0.5,
+                      "x": 1, "xanchor": "right", "tickvals": [0, 25, 50, 75, 100]},
             **common,
         )  # fmt: skip
-    # no fill (the layers below the traces, the held area among them, show through): borders and hover only
+    # hover only: not drawn (the layers below the traces, the held area among them, show through)
     clear = "rgba(255,255,255,0)"
-    return go.Choroplethmap(z=np.zeros(len(shares)), colorscale=[[0, clear], [1, clear]], showscale=False, **common)
+    return go.Choroplethmap(z=np.zeros(len(shares)), colorscale=[[0, clear], [1, clear]], showscale=False,
+                            marker={"opacity": 0, "line": {"width": 0}}, **common)  # fmt: skip
 
 
 def _scale_above_zero() -> list[list[object]]:
@@ -227,14 +246,18 @@ def map_figure(inputs: MapInputs, *, layers: dict[str, bool] | None = None, view
     if inputs.since is not None:
         style_layers += _layer(inputs.gained, "fill", GAINED_COLOUR, opacity=0.75)
         style_layers += _layer(inputs.lost, "fill", LOST_COLOUR, opacity=0.75)
+    if not on_["shares"]:  # else the filled oblasts draw their borders
+        style_layers.append({"sourcetype": "geojson", "source": _borders(), "type": "line", "color": BORDER_COLOUR,
+                             "line": {"width": 0.8}, "below": "traces"})  # fmt: skip
     style_layers.append({"sourcetype": "geojson", "source": _outline(), "type": "line", "color": "#555",
                          "line": {"width": 1.6}, "below": "traces"})  # fmt: skip
     if on_["front"]:
         style_layers += _layer(inputs.front, "line", FRONT_COLOUR, line={"width": 2.2})
     where, offset = None, len(fig.data)
     if on_["settlements"]:
-        traces, where = settlement_traces(inputs.places, inputs.history)
+        traces, still, where = settlement_traces(inputs.places, inputs.history)
         fig.add_traces(traces)
+        style_layers += still
     if inputs.since is not None:
         fig.add_traces(_moved_traces(inputs.moved, inputs.since, inputs.on))
         _legend_entries(fig, inputs)

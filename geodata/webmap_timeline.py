@@ -1,10 +1,12 @@
 """The Map page's settlements and its timeline, played in the browser: plotly animation frames.
 
 The settlements are two traces (a marker size per population tier): those a source's change table
-never names (always "not held": one colour, never in a frame) and those it names (their colour is a
-number per place, 0 held, 1 not held but held before, 2 not yet held, on a three-step colour scale).
-Their names are in the map's style, not in traces (``geodata.webmap_style``: a step redraws every
-trace, and text is what costs most to draw again). A frame per
+names (their colour is a number per place, 0 held, 1 not held but held before, 2 not yet held, on a
+three-step colour scale), and those it never names (always "not held": one colour, never in a frame),
+whose trace is not drawn (``mode`` "none": it gives their hover) while ``layout.map.layers`` circles
+draw them. Why: a step (``animate`` with redraw) sends every trace's data to MapLibre again, which
+tiles it again in its worker; layers that did not change are left alone. Their names are in the
+map's style, not in traces (``geodata.webmap_style``: text is what costs most to draw again). A frame per
 date holds only what changes from date to date: that number for each place of the second kind (an
 int8 array, base64 in the JSON: 1.33 bytes a place), the three legend entries' counts and the title.
 The Play and Pause buttons and the date slider under the map are plotly's own (``layout.updatemenus``,
@@ -41,6 +43,7 @@ __all__ = [
     "NOT_HELD_COLOUR",
     "SLIDER_PX",
     "STATE_CODES",
+    "STILL_LAYER",
     "TIERS",
     "add_timeline",
     "histories",
@@ -70,6 +73,8 @@ FRAME_MS = 200
 SLIDER_PX = 84
 _BUTTONS_TOP_PX = 42
 _SPELLS = 3
+#: The names of the layers of the places that never change colour (``settlement_traces``): -0 to -4 by tier.
+STILL_LAYER = "settlements-still"
 
 
 def state_codes(changes: pd.DataFrame, ids: Sequence[int], dates: Sequence[pd.Timestamp]) -> np.ndarray:
@@ -131,14 +136,34 @@ def _legend_names(codes: np.ndarray, always_never: int) -> list[str]:
     return [f"{label} ({counts[n]:,})" for n, (_, _, label) in enumerate(_LEGEND)]
 
 
-def settlement_traces(places: pd.DataFrame, history: pd.Series) -> tuple[list[go.Scattermap], dict]:
-    """The settlement traces (``places``: a ``place_states`` table; ``history``: ``histories``): the
-    places the change table never names, and those it names (their colour steps with the timeline),
-    each one trace with a marker size per population tier, the largest drawn last (on top); their
-    names are in the map's style (``geodata.webmap_style``). Second value: where the timeline finds
-    them: {"dynamic": [(trace number, the places' geonameids)], "legend": [trace numbers of the
-    three legend entries], "never": count of places never named}."""
+def _still_layers(part: pd.DataFrame) -> list[dict[str, object]]:
+    """The markers of places that never change colour as ``layout.map.layers`` circles, a layer per
+    population tier (one MultiPoint, 4 decimals: 11 m), the largest on top."""
+    layers = []
+    tiers = tier_of(part["population"])
+    for tier, size in enumerate(_SIZES):
+        here = part[tiers == tier]
+        if here.empty:
+            continue
+        points = np.column_stack([here["lon"].to_numpy().round(4), here["lat"].to_numpy().round(4)]).tolist()
+        layers.append({"sourcetype": "geojson", "source": {"type": "Feature", "properties": {},
+                                                           "geometry": {"type": "MultiPoint", "coordinates": points}},
+                       "type": "circle", "color": NEVER_COLOUR, "opacity": 0.9, "circle": {"radius": size / 2},
+                       "below": "traces", "name": f"{STILL_LAYER}-{tier}"})  # fmt: skip
+    return layers
+
+
+def settlement_traces(places: pd.DataFrame, history: pd.Series) -> tuple[list[go.Scattermap], list[dict], dict]:
+    """The settlements (``places``: a ``place_states`` table; ``history``: ``histories``): those the
+    change table names, one trace whose colour steps with the timeline, and those it never names
+    (always "not held"), drawn as ``layout.map.layers`` circles (second value: a step of Play sends
+    every trace to MapLibre again, and leaves unchanged layers alone) under a trace that is not drawn
+    (``mode`` "none") and gives their hover; a marker size per population tier, the largest drawn
+    last (on top); their names are in the map's style (``geodata.webmap_style``). Third value: where
+    the timeline finds them: {"dynamic": [(trace number, the places' geonameids)], "legend": [trace
+    numbers of the three legend entries], "never": count of places never named}."""
     traces: list[go.Scattermap] = []
+    still: list[dict[str, object]] = []
     dynamic: list[tuple[int, np.ndarray]] = []
     named = places["geonameid"].isin(history.index).to_numpy()
     for changing in (False, True):
@@ -147,18 +172,19 @@ def settlement_traces(places: pd.DataFrame, history: pd.Series) -> tuple[list[go
             continue
         line = "%{customdata[3]}" if changing else "not held on any date"
         columns = [part["name_uk"], part["oblast"].str.removesuffix(" Oblast"), part["population"].map("{:,}".format)]
+        marker: dict[str, object] = {}
         if changing:
             columns.append(part["geonameid"].map(history))
-        colour: object = NEVER_COLOUR
-        if changing:
-            colour = part["status"].map(STATE_CODES).to_numpy(dtype=np.int8)
             dynamic.append((len(traces), part["geonameid"].to_numpy()))
-        size = np.array(_SIZES, dtype=np.int8)[tier_of(part["population"])]
+            marker = {"size": np.array(_SIZES, dtype=np.int8)[tier_of(part["population"])],
+                      "color": part["status"].map(STATE_CODES).to_numpy(dtype=np.int8), "opacity": 0.9,
+                      "colorscale": _SCALE, "cmin": 0, "cmax": 2}  # fmt: skip
+        else:
+            still = _still_layers(part)
         traces.append(go.Scattermap(
             lon=part["lon"].to_numpy(np.float32), lat=part["lat"].to_numpy(np.float32),  # to 0.3 m, half the bytes
-            mode="markers", text=part["name"].map(pt), customdata=np.column_stack(columns), showlegend=False,
-            name="settlements" + (" that change hands" if changing else ""),
-            marker={"size": size, "color": colour, "opacity": 0.9, "colorscale": _SCALE, "cmin": 0, "cmax": 2},
+            mode="markers" if changing else "none", text=part["name"].map(pt), customdata=np.column_stack(columns),
+            showlegend=False, name="settlements" + (" that change hands" if changing else ""), marker=marker,
             hoverlabel={"bgcolor": "white", "bordercolor": "#555"},
             hovertemplate="<b>%{text}</b> (%{customdata[0]})<br>oblast: %{customdata[1]}<br>population "
             f"%{{customdata[2]}} (GeoNames, census-era)<br>per the source: {line}<extra></extra>",
@@ -169,13 +195,13 @@ def settlement_traces(places: pd.DataFrame, history: pd.Series) -> tuple[list[go
         legend.append(len(traces))
         traces.append(go.Scattermap(lon=[None], lat=[None], mode="markers", name=name, legendgroup=group,
                                     marker={"size": 9, "color": colour}, hoverinfo="skip"))  # fmt: skip
-    return traces, {"dynamic": dynamic, "legend": legend, "never": int((~named).sum())}
+    return traces, still, {"dynamic": dynamic, "legend": legend, "never": int((~named).sum())}
 
 
 def add_timeline(fig: go.Figure, changes: pd.DataFrame, where: dict, dates: Sequence[pd.Timestamp],
                  on: pd.Timestamp, title: Callable[[pd.Timestamp], str], *, offset: int = 0) -> go.Figure:  # fmt: skip
     """A frame per date of ``dates`` (and ``on``) restyling the settlements ``where`` says
-    (``settlement_traces``' second value; its trace numbers plus ``offset``), with Play and Pause
+    (``settlement_traces``' third value; its trace numbers plus ``offset``), with Play and Pause
     buttons and a slider at ``on`` under the map. ``title``: the title of a date."""
     days = sorted({pd.Timestamp(d) for d in dates} | {pd.Timestamp(on)})
     ids = np.concatenate([ids for _, ids in where["dynamic"]]) if where["dynamic"] else np.array([], dtype=int)

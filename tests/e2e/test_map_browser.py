@@ -128,6 +128,35 @@ def test_zoom_play_stop_and_compare_stay_on_the_apps_host(page: Page, app_url: s
     assert hosts <= {urlsplit(app_url).netloc, ""}, hosts  # "" : data: and blob: URLs of the page itself
 
 
+def test_an_oblast_and_a_place_never_held_hover_though_their_traces_are_not_drawn(page: Page, app_url: str) -> None:
+    """The oblasts are a trace that is not drawn (the borders are a layer), and so are the places a
+    source never names (circle layers draw them): plotly still hovers both. The oblast: north of
+    Ivankiv, west of Chornobyl (the exclusion zone: no place of 500+ people near), at zoom 8."""
+    page.set_viewport_size({"width": 1400, "height": 1400})
+    page.goto(f"{app_url}/map?map_date=2025-11-30&map_view=A+place&map_place=Ivankiv&map_zoom=8")
+    plot = page.locator(".js-plotly-plot").first
+    expect(plot).to_contain_text("Who holds what on 2025-11-30", timeout=60_000)
+    page.wait_for_function("() => { const p = document.querySelector('.js-plotly-plot'); const m = p && p._fullLayout"
+                           " && p._fullLayout.map && p._fullLayout.map._subplot;"
+                           " return m && m.map.loaded() && Math.abs(p._fullLayout.map.zoom - 8) < 0.01; }",
+                           timeout=60_000)  # fmt: skip
+    at = page.evaluate("() => { const m = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;"
+                       " const r = m.getCanvas().getBoundingClientRect(); const p = m.project([29.9, 51.35]);"
+                       " return [r.left + p.x, r.top + p.y]; }")  # fmt: skip
+    page.mouse.move(at[0], at[1])
+    hover = page.locator(".hovertext").first
+    expect(hover).to_contain_text("Kyiv Oblast", timeout=10_000)
+    expect(hover).to_contain_text(re.compile(r"area [\d,]+ km²"))
+    expect(hover).to_contain_text(re.compile(r"% held \("))
+    # a place the source never names is drawn by a layer; its trace, not drawn, still hovers
+    at = page.evaluate("() => { const m = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;"
+                       " const r = m.getCanvas().getBoundingClientRect(); const p = m.project(m.getCenter());"
+                       " return [r.left + p.x, r.top + p.y]; }")  # fmt: skip
+    page.mouse.move(at[0] + 1, at[1] + 1)
+    expect(hover).to_contain_text("Ivankiv (Іванків)", timeout=10_000)
+    expect(hover).to_contain_text("per the source: not held on any date")
+
+
 def test_a_link_from_before_the_keys_had_the_page_name_opens_its_date(page: Page, app_url: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 1800})
     page.goto(f"{app_url}/map?date=2025-11-30")

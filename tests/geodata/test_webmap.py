@@ -14,11 +14,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+import shapely
 
+from geodata.boundaries import load_regions
 from geodata.front_queries import distances, settlement_changes
 from geodata.ingest import import_file
 from geodata.maps import GAINED_COLOUR, LOST_COLOUR
-from geodata.webmap import HELD_COLOUR, LAYERS, NOT_HELD_COLOUR, View, fit_view, scale_bar
+from geodata.webmap import BORDER_COLOUR, HELD_COLOUR, LAYERS, NOT_HELD_COLOUR, View, fit_view, scale_bar
 from geodata.webmap_data import change_bounds, map_view, place_states, place_view
 from geodata.webmap_style import LABEL_LAYER, NAMES_FILE, NAMES_URL, OBLAST_LAYER, inline_names, settlement_names
 from geodata.webmap_timeline import NEVER_COLOUR
@@ -47,14 +49,20 @@ def _view(engine, on: str, since: str | None = None, **options):  # type: ignore
 
 def _marker_of(figure, name: str) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
     """(colour, state, hover's history line) of the settlement named so: a place that changes hands
-    has a number per place on the timeline's colour scale, the others one grey."""
+    has a number per place on the timeline's colour scale; the others are drawn grey by a layer (a
+    circle at the place's own point) under a trace that gives their hover."""
     states = {0: "held", 1: "lost", 2: "never"}
     for trace in figure.data:
-        drawn = trace.type == "scattermap" and trace.text is not None and "markers" in (trace.mode or "")
-        if drawn and (trace.name or "").startswith("settlements") and name in list(trace.text):
+        hovered = trace.type == "scattermap" and trace.text is not None and trace.hoverinfo != "skip"
+        if hovered and (trace.name or "").startswith("settlements") and name in list(trace.text):
             at = list(trace.text).index(name)
-            if isinstance(trace.marker.color, str):
-                return trace.marker.color, "never", "not held on any date"
+            if trace.mode == "none":
+                lon, lat = float(trace.lon[at]), float(trace.lat[at])
+                drawn = [layer.color for layer in figure.layout.map.layers if layer.type == "circle"
+                         and any(abs(x - lon) < 2e-4 and abs(y - lat) < 2e-4
+                                 for x, y in layer.source["geometry"]["coordinates"])]  # fmt: skip
+                assert len(drawn) == 1, f"{name} is drawn by {len(drawn)} layers"
+                return drawn[0], "never", "not held on any date"
             code = trace.marker.color[at]
             colour = {0: HELD_COLOUR, 1: NOT_HELD_COLOUR, 2: NEVER_COLOUR}[code]
             return colour, states[code], trace.customdata[at][3]
@@ -77,6 +85,33 @@ def test_pokrovsk_is_red_from_2_november_2025_and_kyiv_is_never_held(store) -> N
     assert (row["name_uk"], row["oblast"], row["population"]) == ("Покровськ", "Donetsk Oblast", 60127)
     hover = next(t.hovertemplate for t in shown.figure.data if (t.name or "").endswith("that change hands"))
     assert "GeoNames, census-era" in hover and "per the source: %{customdata[3]}" in hover
+
+
+def test_an_oblast_hovers_its_area_and_share_and_its_borders_are_a_layer(store) -> None:  # type: ignore[no-untyped-def]
+    shown = _view(store, "2025-11-30")
+    oblasts = next(t for t in shown.figure.data if t.type == "choroplethmap")
+    assert len(oblasts.locations) == len(oblasts.geojson["features"]) == 27
+    assert "area %{customdata[1]} km²<br>%{customdata[2]}" in oblasts.hovertemplate
+    at = list(oblasts.customdata[:, 0]).index("Donetsk Oblast")
+    area = load_regions().set_index("name").loc["Donetsk Oblast", "area_km2"]
+    assert oblasts.customdata[at, 1] == f"{area:,.0f}" and area > 20_000  # the shipped oblast's area
+    assert oblasts.customdata[at, 2].endswith(" km²)") and " % held (" in oblasts.customdata[at, 2]
+    # not drawn (opacity 0: MapLibre skips it) on coarser shapes than the borders, which are a layer that
+    # a step of Play leaves alone (a step sends every trace to MapLibre again)
+    assert oblasts.marker.opacity == 0 and oblasts.marker.line.width == 0
+    borders = [layer for layer in shown.figure.layout.map.layers if layer.color == BORDER_COLOUR]
+    assert len(borders) == 1 and borders[0].type == "line" and len(borders[0].source["features"]) == 27
+
+    def vertices(collection: dict) -> int:  # type: ignore[type-arg]
+        return sum(shapely.get_num_coordinates(shapely.from_geojson(json.dumps(f["geometry"])))
+                   for f in collection["features"])  # fmt: skip
+
+    assert vertices(oblasts.geojson) < vertices(borders[0].source) / 1.5
+    filled = _view(store, "2025-11-30", layers={"shares": True})
+    shares = next(t for t in filled.figure.data if t.type == "choroplethmap")
+    assert shares.marker.opacity == 0.55 and shares.marker.line.width == 0.8  # the fill draws the borders
+    assert vertices(shares.geojson) == vertices(borders[0].source)
+    assert not [layer for layer in filled.figure.layout.map.layers if layer.color == BORDER_COLOUR]
 
 
 def test_november_2025_changes_their_bounds_and_the_view_that_fits_them(store) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ import plotly.io as pio
 import pytest
 
 from geodata.front_queries import distances, settlement_changes
+from geodata.gazetteer import load_settlements
 from geodata.webmap import LAYERS
 from geodata.webmap_data import map_view, place_states
 from geodata.webmap_timeline import STATE_CODES, histories, state_codes
@@ -120,3 +121,26 @@ def test_an_image_of_the_map_has_no_timeline_and_the_same_map(shown) -> None:  #
     assert still.layout.height - still.layout.margin.t - still.layout.margin.b == plot  # the map keeps its size
     assert still.layout.height == figure.layout.height - SLIDER_PX
     assert still.layout.legend.y == pytest.approx(figure.layout.legend.y + SLIDER_PX / plot)
+
+
+def test_a_frame_restyles_only_the_changing_places_and_the_rest_is_in_still_layers(shown) -> None:  # type: ignore[no-untyped-def]
+    """A step of Play (``animate`` with redraw) sends every trace to MapLibre again and leaves
+    ``layout.map.layers`` that did not change alone: what never changes colour is drawn by layers."""
+    from geodata.webmap_timeline import STILL_LAYER
+
+    view, _month_ends, changes = shown
+    figure = view.figure
+    data = figure.data
+    dynamic = [n for n, t in enumerate(data) if t.name == "settlements that change hands"]
+    legend = [n for n, t in enumerate(data) if t.showlegend is not False and t.legendgroup in ("held", "lost", "never")]
+    assert len(dynamic) == 1 and data[dynamic[0]].mode == "markers" and len(legend) == 3
+    for frame in figure.frames:
+        assert list(frame.traces) == dynamic + legend  # not the oblasts, not the places that never change
+        assert len(frame.data[0].marker.color) == len(data[dynamic[0]].lon)
+        assert {d.name is None for d in frame.data[1:]} == {False}
+    still = next(t for t in data if t.name == "settlements")
+    assert still.mode == "none" and "not held on any date" in still.hovertemplate  # hover, nothing drawn
+    layers = [layer for layer in figure.layout.map.layers if (layer.name or "").startswith(STILL_LAYER)]
+    assert [layer.circle.radius for layer in layers] == [2, 2.5, 3.5, 4.5, 6]  # a layer per tier, largest on top
+    points = sum(len(layer.source["geometry"]["coordinates"]) for layer in layers)
+    assert points == len(still.lon) == len(load_settlements()) - len(data[dynamic[0]].lon)
