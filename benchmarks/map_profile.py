@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from benchmarks._common import ROOT, free_port, wait_until_serving
+from benchmarks.load import _tree
 from benchmarks.map import _DAY, _DRAWN, _PAUSE, _STOPPED, _TITLE, _press
 from metrics.bundled import ensure_bundled_data
 from metrics.store import get_engine
@@ -29,24 +30,6 @@ _LISTEN = ("() => { const g = document.querySelector('.js-plotly-plot'); window.
            f" let last = ({_TITLE})();"
            " g.on('plotly_afterplot', () => { const t = g.querySelector('.gtitle').textContent;"
            " if (t !== last) { last = t; window.drawn.push([performance.now(), t]); } }); }")  # fmt: skip
-
-
-def _children(root: int) -> list[int]:
-    """``root`` and every process under it."""
-    parents: dict[int, list[int]] = collections.defaultdict(list)
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(fields[1])].append(int(entry.name))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo += parents.get(pid, [])
-    return out
 
 
 def _kind(pid: int) -> str:
@@ -61,7 +44,7 @@ def _kind(pid: int) -> str:
 def _thread_cpu(root: int) -> dict[str, float]:
     """CPU seconds so far per (process kind, thread name) of ``root``'s tree."""
     out: dict[str, float] = collections.defaultdict(float)
-    for pid in _children(root):
+    for pid in _tree(root):
         kind = _kind(pid)
         try:
             tasks = list(Path(f"/proc/{pid}/task").iterdir())
@@ -146,7 +129,7 @@ def main(steps: int = 10) -> None:
                 page.wait_for_timeout(2_000)
                 for script in scripts:
                     scripts[script] = page.evaluate("u => fetch(u).then(r => r.text())", script)
-                root = next(pid for pid in _children(os.getpid()) if b"--remote-debugging-pipe" in
+                root = next(pid for pid in _tree(os.getpid()) if b"--remote-debugging-pipe" in
                             Path(f"/proc/{pid}/cmdline").read_bytes() and _kind(pid) == "browser")  # fmt: skip
                 cdp = page.context.new_cdp_session(page)
                 cdp.send("Profiler.enable")
